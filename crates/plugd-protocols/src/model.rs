@@ -1,0 +1,159 @@
+//! The data protocols receive and return: output values, the per-device protocol session, init
+//! steps and input read plans.
+
+use plugd_config::DeviceDefinition;
+use plugd_core::{Endpoint, FeatureIndex, HardwareCommand, OutputKind};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The device-side value of one output (after user ranges were applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OutputValue {
+    /// The value in the database range (signed for directional outputs).
+    pub value: i32,
+    /// `HwPositionWithDuration` only: the move's duration in ms.
+    pub duration: Option<u32>,
+}
+
+/// Every output's current device value, keyed by (feature, kind). An output never set is absent:
+/// protocols treat absent as 0.
+pub type OutputState = BTreeMap<(FeatureIndex, OutputKind), OutputValue>;
+
+/// What the Device keeps for its protocol between calls: what identification and init learned,
+/// and counters the protocol asks it to advance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProtocolSession {
+    /// The identifier that selected the configuration (Lovense model letters, ...).
+    pub identifier: Option<String>,
+    /// Replies gathered during identification and init, in order.
+    pub init_replies: Vec<InitReply>,
+    /// A counter for protocols that number their packets; the Device adds
+    /// [`EncodeContext::counter_step`]-many per encode call that produced commands.
+    pub counter: u32,
+}
+
+/// Everything an encoder may look at.
+#[derive(Debug, Clone, Copy)]
+pub struct EncodeContext<'a> {
+    /// The device.
+    pub definition: &'a DeviceDefinition,
+    /// Every output's value *after* this command (changed ones already updated).
+    pub current: &'a OutputState,
+    /// Which outputs this command changed, in feature order. Never empty.
+    pub changed: &'a [(FeatureIndex, OutputKind)],
+    /// What the Device keeps for this protocol.
+    pub session: &'a ProtocolSession,
+}
+
+impl EncodeContext<'_> {
+    /// The current device value of an output, 0 when never set.
+    pub fn value(&self, feature: FeatureIndex, kind: OutputKind) -> i32 {
+        self.current
+            .get(&(feature, kind))
+            .map(|output| output.value)
+            .unwrap_or(0)
+    }
+}
+
+/// A reply captured during identification or init.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitReply {
+    /// Where it came from.
+    pub endpoint: Endpoint,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+/// One step of an identification or init exchange, run in order by the Device actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InitStep {
+    /// Send a command and go on.
+    Send(HardwareCommand),
+    /// Read an endpoint; the reply is appended to [`ProtocolSession::init_replies`]. A failed
+    /// read fails the connection.
+    Read {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// Bytes expected (0: whatever comes).
+        length: u32,
+        /// How long to wait.
+        timeout: Duration,
+    },
+    /// Send `command`, then wait up to `timeout` for a notification (from `endpoint`, or any
+    /// endpoint when `None`); repeat up to `attempts` times. The first notification is appended
+    /// to the replies; if none comes, nothing is appended and init goes on.
+    SendAwaitNotification {
+        /// What to send each attempt.
+        command: HardwareCommand,
+        /// Where the answer comes from, `None` for any endpoint.
+        endpoint: Option<Endpoint>,
+        /// How long each attempt waits.
+        timeout: Duration,
+        /// How many times to send.
+        attempts: u32,
+    },
+    /// Wait for a notification (as above) without sending anything.
+    AwaitNotification {
+        /// Where the answer comes from, `None` for any endpoint.
+        endpoint: Option<Endpoint>,
+        /// How long to wait.
+        timeout: Duration,
+    },
+    /// Pause (some devices need time between init writes).
+    Wait(Duration),
+}
+
+/// How to read one input: commands to send, where the answer comes from, how to parse it.
+#[derive(Debug, Clone)]
+pub struct InputReadPlan {
+    /// Sent first, in order.
+    pub send: Vec<HardwareCommand>,
+    /// Where the answer comes from.
+    pub source: ReadSource,
+    /// Turns the answer's bytes into the reading's value.
+    pub parse: fn(&[u8]) -> Result<i32, ProtocolError>,
+}
+
+/// Where a reading's bytes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadSource {
+    /// A read of this endpoint.
+    Read {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// Bytes expected (0: whatever comes).
+        length: u32,
+    },
+    /// The next notification on this endpoint.
+    Notification {
+        /// Which endpoint.
+        endpoint: Endpoint,
+    },
+}
+
+/// Why a protocol could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The protocol has no encoding for this output kind.
+    #[error("protocol {protocol} cannot encode {kind} outputs")]
+    UnsupportedOutput {
+        /// The protocol.
+        protocol: &'static str,
+        /// The kind asked for.
+        kind: OutputKind,
+    },
+    /// The protocol cannot read this input.
+    #[error("protocol {protocol} cannot read {what}")]
+    UnsupportedInput {
+        /// The protocol.
+        protocol: &'static str,
+        /// What was asked.
+        what: String,
+    },
+    /// Bytes from the device did not parse.
+    #[error("unexpected reply from the device: {0}")]
+    BadReply(String),
+    /// The definition lacks what the protocol needs (an endpoint, a feature).
+    #[error("device definition does not fit the protocol: {0}")]
+    Definition(String),
+}

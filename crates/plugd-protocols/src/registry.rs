@@ -1,0 +1,122 @@
+//! The protocol registry: one line per protocol, sorted by name, and the lookup by database key.
+
+use crate::model::{EncodeContext, InitReply, InitStep, InputReadPlan, ProtocolError};
+use crate::protocols;
+use plugd_config::{DeviceDefinition, DeviceIdentity};
+use plugd_core::{FeatureIndex, HardwareCommand, InputKind};
+use std::time::Duration;
+
+/// The encode function every protocol has.
+pub type EncodeFn = fn(&EncodeContext<'_>) -> Result<Vec<HardwareCommand>, ProtocolError>;
+
+/// One protocol: its database key and its functions. Build with [`Protocol::new`] and the
+/// `with_*` methods.
+#[derive(Clone, Copy)]
+pub struct Protocol {
+    /// The key in the device database (`"lovense"`).
+    pub name: &'static str,
+    /// Turns output values into hardware commands.
+    pub encode: EncodeFn,
+    /// Steps that learn which configuration applies (before the definition is known). Without
+    /// it the hardware name is the identifier.
+    pub identify_steps: Option<fn(&DeviceIdentity) -> Vec<InitStep>>,
+    /// Picks the identifier from what `identify_steps` gathered. Returns `None` for "use the
+    /// protocol's defaults".
+    pub resolve_identifier: Option<fn(&DeviceIdentity, &[InitReply]) -> Option<String>>,
+    /// Steps run once the definition is known, before the device is announced.
+    pub initialize: Option<fn(&DeviceDefinition) -> Vec<InitStep>>,
+    /// How to read an input, when the protocol reads it its own way.
+    pub read_input: Option<
+        fn(&DeviceDefinition, FeatureIndex, InputKind) -> Result<InputReadPlan, ProtocolError>,
+    >,
+    /// Re-send the last packet after this much silence (the device stops on its own otherwise).
+    pub keepalive: Option<Duration>,
+}
+
+impl Protocol {
+    /// A protocol with only an encoder.
+    pub const fn new(name: &'static str, encode: EncodeFn) -> Self {
+        Protocol {
+            name,
+            encode,
+            identify_steps: None,
+            resolve_identifier: None,
+            initialize: None,
+            read_input: None,
+            keepalive: None,
+        }
+    }
+
+    /// Adds identification: steps, then the resolver that reads their replies.
+    pub const fn with_identify(
+        mut self,
+        steps: fn(&DeviceIdentity) -> Vec<InitStep>,
+        resolve: fn(&DeviceIdentity, &[InitReply]) -> Option<String>,
+    ) -> Self {
+        self.identify_steps = Some(steps);
+        self.resolve_identifier = Some(resolve);
+        self
+    }
+
+    /// Adds init steps.
+    pub const fn with_initialize(mut self, initialize: fn(&DeviceDefinition) -> Vec<InitStep>) -> Self {
+        self.initialize = Some(initialize);
+        self
+    }
+
+    /// Adds an input reader.
+    pub const fn with_read_input(
+        mut self,
+        read_input: fn(&DeviceDefinition, FeatureIndex, InputKind) -> Result<InputReadPlan, ProtocolError>,
+    ) -> Self {
+        self.read_input = Some(read_input);
+        self
+    }
+
+    /// Adds a keepalive period.
+    pub const fn with_keepalive(mut self, period: Duration) -> Self {
+        self.keepalive = Some(period);
+        self
+    }
+}
+
+impl std::fmt::Debug for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Protocol").field("name", &self.name).finish()
+    }
+}
+
+/// Every protocol plugd implements, sorted by name.
+pub static PROTOCOLS: &[Protocol] = &[
+    Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
+        .with_identify(protocols::lovense::identify_steps, protocols::lovense::resolve_identifier)
+        .with_read_input(protocols::lovense::read_input),
+];
+
+/// The protocol with this database key.
+pub fn find(name: &str) -> Option<&'static Protocol> {
+    PROTOCOLS
+        .binary_search_by(|protocol| protocol.name.cmp(name))
+        .ok()
+        .map(|position| &PROTOCOLS[position])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_unique() {
+        for pair in PROTOCOLS.windows(2) {
+            assert!(pair[0].name < pair[1].name, "{} before {}", pair[0].name, pair[1].name);
+        }
+    }
+
+    #[test]
+    fn find_returns_each_registered_protocol() {
+        for protocol in PROTOCOLS {
+            assert_eq!(find(protocol.name).map(|found| found.name), Some(protocol.name));
+        }
+        assert!(find("no-such-protocol").is_none());
+    }
+}
