@@ -212,7 +212,11 @@ impl DeviceDefinition {
 mod tests {
     use super::*;
 
-    fn output(kind: OutputKind, value: (i32, i32), user_range: Option<(i32, i32)>) -> OutputDefinition {
+    fn output(
+        kind: OutputKind,
+        value: (i32, i32),
+        user_range: Option<(i32, i32)>,
+    ) -> OutputDefinition {
         OutputDefinition {
             kind,
             value,

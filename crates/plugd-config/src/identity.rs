@@ -67,7 +67,11 @@ pub struct DeviceIdentity {
 
 impl DeviceIdentity {
     /// An identity that has only a transport, a name and an address.
-    pub fn named(transport: Transport, name: impl Into<String>, address: impl Into<String>) -> Self {
+    pub fn named(
+        transport: Transport,
+        name: impl Into<String>,
+        address: impl Into<String>,
+    ) -> Self {
         DeviceIdentity {
             transport,
             name: name.into(),

@@ -116,7 +116,10 @@ impl OutputKind {
 
     /// True for kinds whose zero means "off" and which a stop command zeroes.
     pub fn stops_at_zero(self) -> bool {
-        !matches!(self, OutputKind::Position | OutputKind::HwPositionWithDuration)
+        !matches!(
+            self,
+            OutputKind::Position | OutputKind::HwPositionWithDuration
+        )
     }
 
     /// True for kinds that may carry a negative value (a direction).
@@ -259,7 +262,10 @@ mod tests {
     fn output_kind_names_round_trip_in_both_spellings() {
         for kind in OutputKind::ALL {
             assert_eq!(OutputKind::from_config_name(kind.config_name()), Ok(kind));
-            assert_eq!(OutputKind::from_wire_name(kind.wire_name(), false), Ok(kind));
+            assert_eq!(
+                OutputKind::from_wire_name(kind.wire_name(), false),
+                Ok(kind)
+            );
         }
     }
 

@@ -59,7 +59,10 @@ impl Protocol {
     }
 
     /// Adds init steps.
-    pub const fn with_initialize(mut self, initialize: fn(&DeviceDefinition) -> Vec<InitStep>) -> Self {
+    pub const fn with_initialize(
+        mut self,
+        initialize: fn(&DeviceDefinition) -> Vec<InitStep>,
+    ) -> Self {
         self.initialize = Some(initialize);
         self
     }
@@ -67,7 +70,11 @@ impl Protocol {
     /// Adds an input reader.
     pub const fn with_read_input(
         mut self,
-        read_input: fn(&DeviceDefinition, FeatureIndex, InputKind) -> Result<InputReadPlan, ProtocolError>,
+        read_input: fn(
+            &DeviceDefinition,
+            FeatureIndex,
+            InputKind,
+        ) -> Result<InputReadPlan, ProtocolError>,
     ) -> Self {
         self.read_input = Some(read_input);
         self
@@ -82,16 +89,22 @@ impl Protocol {
 
 impl std::fmt::Debug for Protocol {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Protocol").field("name", &self.name).finish()
+        f.debug_struct("Protocol")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
 /// Every protocol plugd implements, sorted by name.
-pub static PROTOCOLS: &[Protocol] = &[
-    Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
-        .with_identify(protocols::lovense::identify_steps, protocols::lovense::resolve_identifier)
-        .with_read_input(protocols::lovense::read_input),
-];
+pub static PROTOCOLS: &[Protocol] =
+    &[
+        Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
+            .with_identify(
+                protocols::lovense::identify_steps,
+                protocols::lovense::resolve_identifier,
+            )
+            .with_read_input(protocols::lovense::read_input),
+    ];
 
 /// The protocol with this database key.
 pub fn find(name: &str) -> Option<&'static Protocol> {
@@ -108,14 +121,22 @@ mod tests {
     #[test]
     fn registry_is_sorted_and_unique() {
         for pair in PROTOCOLS.windows(2) {
-            assert!(pair[0].name < pair[1].name, "{} before {}", pair[0].name, pair[1].name);
+            assert!(
+                pair[0].name < pair[1].name,
+                "{} before {}",
+                pair[0].name,
+                pair[1].name
+            );
         }
     }
 
     #[test]
     fn find_returns_each_registered_protocol() {
         for protocol in PROTOCOLS {
-            assert_eq!(find(protocol.name).map(|found| found.name), Some(protocol.name));
+            assert_eq!(
+                find(protocol.name).map(|found| found.name),
+                Some(protocol.name)
+            );
         }
         assert!(find("no-such-protocol").is_none());
     }
