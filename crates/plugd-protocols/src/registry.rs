@@ -9,6 +9,14 @@ use std::time::Duration;
 /// The encode function every protocol has.
 pub type EncodeFn = fn(&EncodeContext<'_>) -> Result<Vec<HardwareCommand>, ProtocolError>;
 
+/// Picks the identifier from what identification gathered (see
+/// [`Protocol::resolve_identifier`]).
+pub type ResolveIdentifierFn = fn(&DeviceIdentity, &[InitReply]) -> Option<String>;
+
+/// Says how to read one input of a feature (see [`Protocol::read_input`]).
+pub type ReadInputFn =
+    fn(&DeviceDefinition, FeatureIndex, InputKind) -> Result<InputReadPlan, ProtocolError>;
+
 /// One protocol: its database key and its functions. Build with [`Protocol::new`] and the
 /// `with_*` methods.
 #[derive(Clone, Copy)]
@@ -22,13 +30,11 @@ pub struct Protocol {
     pub identify_steps: Option<fn(&DeviceIdentity) -> Vec<InitStep>>,
     /// Picks the identifier from what `identify_steps` gathered. Returns `None` for "use the
     /// protocol's defaults".
-    pub resolve_identifier: Option<fn(&DeviceIdentity, &[InitReply]) -> Option<String>>,
+    pub resolve_identifier: Option<ResolveIdentifierFn>,
     /// Steps run once the definition is known, before the device is announced.
     pub initialize: Option<fn(&DeviceDefinition) -> Vec<InitStep>>,
     /// How to read an input, when the protocol reads it its own way.
-    pub read_input: Option<
-        fn(&DeviceDefinition, FeatureIndex, InputKind) -> Result<InputReadPlan, ProtocolError>,
-    >,
+    pub read_input: Option<ReadInputFn>,
     /// Re-send the last packet after this much silence (the device stops on its own otherwise).
     pub keepalive: Option<Duration>,
 }
@@ -51,7 +57,7 @@ impl Protocol {
     pub const fn with_identify(
         mut self,
         steps: fn(&DeviceIdentity) -> Vec<InitStep>,
-        resolve: fn(&DeviceIdentity, &[InitReply]) -> Option<String>,
+        resolve: ResolveIdentifierFn,
     ) -> Self {
         self.identify_steps = Some(steps);
         self.resolve_identifier = Some(resolve);
@@ -68,14 +74,7 @@ impl Protocol {
     }
 
     /// Adds an input reader.
-    pub const fn with_read_input(
-        mut self,
-        read_input: fn(
-            &DeviceDefinition,
-            FeatureIndex,
-            InputKind,
-        ) -> Result<InputReadPlan, ProtocolError>,
-    ) -> Self {
+    pub const fn with_read_input(mut self, read_input: ReadInputFn) -> Self {
         self.read_input = Some(read_input);
         self
     }
