@@ -9,21 +9,27 @@
 //! **Architecture Invariant:** no actix and no I/O beyond reading a file the caller names; the
 //! DeviceConfig actor (plugd-device) owns a [`DeviceConfigStore`] and answers lookups with it.
 
+#![deny(missing_docs)]
+
 mod builtin;
 mod database;
 mod definition;
 mod error;
+mod format;
 mod identity;
 mod matching;
 mod store;
 mod user_config;
 
-pub use database::{CommunicationSpecifier, DeviceDatabase};
+pub use database::{
+    CommunicationSpecifier, DeviceDatabase, ManufacturerDataSpecifier, ProtocolEntry,
+    VendorProductPair,
+};
 pub use definition::{
     DeviceDefinition, FeatureDefinition, InputDefinition, OutputDefinition, StepError,
     UserDeviceSettings,
 };
-pub use error::ConfigError;
+pub use error::{ConfigError, UserEntryError};
 pub use identity::{DeviceIdentity, ManufacturerData, Transport};
-pub use store::{DeviceConfigStore, ProtocolMatch};
+pub use store::{DeviceConfigStore, DroppedUserEntry, ProtocolMatch};
 pub use user_config::{SimulatedDeviceEntry, UserConfig};
