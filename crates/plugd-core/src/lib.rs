@@ -15,5 +15,5 @@ mod kinds;
 
 pub use endpoint::{Endpoint, UnknownEndpoint};
 pub use hardware::HardwareCommand;
-pub use ids::{DeviceIndex, FeatureIndex};
+pub use ids::{DeviceIndex, FeatureIndex, SessionId};
 pub use kinds::{InputCommand, InputKind, OutputKind, UnknownKind};

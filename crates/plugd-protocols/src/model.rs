@@ -27,8 +27,8 @@ pub struct ProtocolSession {
     pub identifier: Option<String>,
     /// Replies gathered during identification and init, in order.
     pub init_replies: Vec<InitReply>,
-    /// A counter for protocols that number their packets; the Device adds
-    /// [`EncodeContext::counter_step`]-many per encode call that produced commands.
+    /// A counter for protocols that number their packets; the Device adds one after every
+    /// encode call that produced commands.
     pub counter: u32,
 }
 

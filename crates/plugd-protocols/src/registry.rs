@@ -103,6 +103,7 @@ pub static PROTOCOLS: &[Protocol] =
                 protocols::lovense::resolve_identifier,
             )
             .with_read_input(protocols::lovense::read_input),
+        Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
     ];
 
 /// The protocol with this database key.

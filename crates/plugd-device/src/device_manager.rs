@@ -1,0 +1,527 @@
+//! DeviceManager: owns the DCM registrations and the live Device actors. Assigns stable device
+//! indices, runs scanning across every DCM (ScanningFinished once all have finished), routes
+//! client commands to Devices, and tells its subscriber (the Server) when the device list
+//! changes.
+
+use crate::dcm::{
+    Availability, DcmScanningFinished, HardwareConnected, RegisterDcm, StartScanning,
+    StopScanning,
+};
+use crate::describe::describe;
+use crate::device::{
+    AssignIndex, Device, DeviceGone, DeviceInput, DeviceOutput, DeviceParts, DeviceReady,
+    DeviceStop, ShutdownDevice, StopOwnedBy,
+};
+use crate::device_config::{DeviceConfig, ReservedIndices};
+use crate::hardware::HardwareCall;
+use actix::prelude::*;
+use plugd_core::{DeviceIndex, SessionId};
+use plugd_messages::{
+    ButtplugError, DeviceError, DeviceInfo, InputReading, InputRequest, OutputRequest,
+    StopRequest, UnknownError,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+/// How long shutdown waits for every device to take its stop command.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(3);
+
+/// What the DeviceManager tells its subscriber.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub enum DeviceManagerEvent {
+    /// The device list changed; the full new list.
+    DeviceListChanged(Vec<DeviceInfo>),
+    /// Every scanning DCM finished (not sent when StopScanning was asked during the scan).
+    ScanningFinished,
+    /// A reading for one client's subscription.
+    Reading {
+        /// The subscriber.
+        session: SessionId,
+        /// The reading.
+        reading: InputReading,
+    },
+}
+
+/// Where events go (the Server). Sent once by the wiring.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SubscribeDeviceEvents(pub Recipient<DeviceManagerEvent>);
+
+/// Start scanning on every available DCM.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct StartScanningAll;
+
+/// Stop scanning on every DCM.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct StopScanningAll;
+
+/// The current device list.
+#[derive(Debug, Message)]
+#[rtype(result = "Vec<DeviceInfo>")]
+pub struct ListDevices;
+
+/// Route output commands from a client to a device.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ButtplugError>")]
+pub struct RouteOutput {
+    /// The client.
+    pub session: Option<SessionId>,
+    /// The commands.
+    pub request: OutputRequest,
+}
+
+/// Route a stop (one feature, one device, or all devices).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ButtplugError>")]
+pub struct RouteStop {
+    /// What to stop.
+    pub stop: StopRequest,
+}
+
+/// Route an input command.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Option<InputReading>, ButtplugError>")]
+pub struct RouteInput {
+    /// The client.
+    pub session: SessionId,
+    /// The request.
+    pub request: InputRequest,
+}
+
+/// A client left: stop what it set and drop its subscriptions, on every device.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct ClientGone {
+    /// The client.
+    pub session: SessionId,
+}
+
+/// Stop every device and let go of all hardware. Replies when every device has handed its stop
+/// to its transport, or after a deadline.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct ShutdownDevices;
+
+/// A registered DCM.
+struct Dcm {
+    name: &'static str,
+    availability: Availability,
+    start: Recipient<StartScanning>,
+    stop: Recipient<StopScanning>,
+}
+
+/// Scanning state (protocol.md §8.4).
+enum Scanning {
+    Idle,
+    Active {
+        /// DCMs that have not finished yet.
+        waiting: HashSet<&'static str>,
+        /// StopScanning arrived during this scan: no ScanningFinished.
+        stop_requested: bool,
+    },
+}
+
+/// A device announced to clients.
+struct LiveDevice {
+    device: Addr<Device>,
+    info: DeviceInfo,
+    address: String,
+}
+
+/// The actor. See the module doc.
+pub struct DeviceManager {
+    /// Definition lookups, handed to each Device.
+    config: Addr<DeviceConfig>,
+    /// Where events go.
+    subscriber: Option<Recipient<DeviceManagerEvent>>,
+    /// Registered DCMs.
+    dcms: Vec<Dcm>,
+    /// Scanning state.
+    scanning: Scanning,
+    /// Announced devices by index.
+    devices: BTreeMap<DeviceIndex, LiveDevice>,
+    /// Addresses with hardware connected (initialising or announced).
+    connected_addresses: HashSet<String>,
+    /// Every address seen this run → its index, so a device that returns gets its old index.
+    known_indices: HashMap<String, DeviceIndex>,
+    /// Indices the user config reserves.
+    reserved: HashSet<u32>,
+    /// Shutting down: refuse new hardware.
+    shutting_down: bool,
+}
+
+impl DeviceManager {
+    /// A manager with no DCMs yet.
+    pub fn new(config: Addr<DeviceConfig>) -> Self {
+        DeviceManager {
+            config,
+            subscriber: None,
+            dcms: Vec::new(),
+            scanning: Scanning::Idle,
+            devices: BTreeMap::new(),
+            connected_addresses: HashSet::new(),
+            known_indices: HashMap::new(),
+            reserved: HashSet::new(),
+            shutting_down: false,
+        }
+    }
+
+    fn device_list(&self) -> Vec<DeviceInfo> {
+        self.devices.values().map(|live| live.info.clone()).collect()
+    }
+
+    fn emit(&self, event: DeviceManagerEvent) {
+        if let Some(subscriber) = &self.subscriber {
+            subscriber.do_send(event);
+        }
+    }
+
+    fn emit_list(&self) {
+        self.emit(DeviceManagerEvent::DeviceListChanged(self.device_list()));
+    }
+
+    /// The index for this address: the user's reservation, else the one it had before, else
+    /// the lowest index no known or reserved device uses (protocol.md §8.5).
+    fn index_for(&mut self, address: &str, reserved: Option<u32>) -> DeviceIndex {
+        if let Some(index) = reserved {
+            let index = DeviceIndex(index);
+            self.known_indices.insert(address.to_string(), index);
+            return index;
+        }
+        if let Some(index) = self.known_indices.get(address) {
+            return *index;
+        }
+        let used: HashSet<u32> = self
+            .known_indices
+            .values()
+            .map(|index| index.0)
+            .chain(self.reserved.iter().copied())
+            .collect();
+        let index = DeviceIndex((0..).find(|candidate| !used.contains(candidate)).unwrap_or(0));
+        self.known_indices.insert(address.to_string(), index);
+        index
+    }
+
+    fn device(&self, index: DeviceIndex) -> Result<&Addr<Device>, ButtplugError> {
+        self.devices
+            .get(&index)
+            .map(|live| &live.device)
+            .ok_or_else(|| DeviceError::DeviceNotAvailable(index.0).into())
+    }
+
+    fn finish_scan_if_done(&mut self) {
+        if let Scanning::Active {
+            waiting,
+            stop_requested,
+        } = &self.scanning
+        {
+            if waiting.is_empty() {
+                let announce = !*stop_requested;
+                self.scanning = Scanning::Idle;
+                if announce {
+                    self.emit(DeviceManagerEvent::ScanningFinished);
+                }
+            }
+        }
+    }
+}
+
+impl Actor for DeviceManager {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(4096);
+        self.config
+            .send(ReservedIndices)
+            .into_actor(self)
+            .map(|reserved, manager, _| {
+                if let Ok(reserved) = reserved {
+                    manager.reserved = reserved.into_iter().collect();
+                }
+            })
+            .wait(ctx);
+    }
+}
+
+impl Handler<SubscribeDeviceEvents> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, message: SubscribeDeviceEvents, _: &mut Self::Context) {
+        self.subscriber = Some(message.0);
+    }
+}
+
+impl Handler<RegisterDcm> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, message: RegisterDcm, _: &mut Self::Context) {
+        match &message.availability {
+            Availability::Available => tracing::info!(dcm = message.name, "transport ready"),
+            Availability::Unavailable(why) => {
+                tracing::warn!(dcm = message.name, "transport unavailable: {why}")
+            }
+        }
+        self.dcms.push(Dcm {
+            name: message.name,
+            availability: message.availability,
+            start: message.start,
+            stop: message.stop,
+        });
+    }
+}
+
+impl Handler<StartScanningAll> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, _: StartScanningAll, _: &mut Self::Context) {
+        if matches!(self.scanning, Scanning::Active { .. }) {
+            return;
+        }
+        let available: Vec<&Dcm> = self
+            .dcms
+            .iter()
+            .filter(|dcm| dcm.availability == Availability::Available)
+            .collect();
+        let waiting: HashSet<&'static str> = available.iter().map(|dcm| dcm.name).collect();
+        for dcm in &available {
+            dcm.start.do_send(StartScanning);
+        }
+        tracing::info!(transports = ?waiting, "scanning started");
+        self.scanning = Scanning::Active {
+            waiting,
+            stop_requested: false,
+        };
+        // With no usable transport the scan is over at once (protocol.md §8.4).
+        self.finish_scan_if_done();
+    }
+}
+
+impl Handler<StopScanningAll> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, _: StopScanningAll, _: &mut Self::Context) {
+        if let Scanning::Active { stop_requested, .. } = &mut self.scanning {
+            *stop_requested = true;
+            for dcm in &self.dcms {
+                dcm.stop.do_send(StopScanning);
+            }
+        }
+    }
+}
+
+impl Handler<DcmScanningFinished> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, message: DcmScanningFinished, _: &mut Self::Context) {
+        if let Scanning::Active { waiting, .. } = &mut self.scanning {
+            waiting.remove(message.name);
+        }
+        self.finish_scan_if_done();
+    }
+}
+
+impl Handler<HardwareConnected> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, message: HardwareConnected, ctx: &mut Self::Context) {
+        let address = message.identity.address.clone();
+        if self.shutting_down || self.connected_addresses.contains(&address) {
+            tracing::info!(%address, "hardware already connected (or shutting down); releasing the duplicate");
+            message.hardware.do_send(HardwareCall::Disconnect);
+            return;
+        }
+        let Some(protocol) = plugd_protocols::find(&message.protocol.protocol) else {
+            tracing::warn!(protocol = %message.protocol.protocol, "no encoder for protocol");
+            message.hardware.do_send(HardwareCall::Disconnect);
+            return;
+        };
+        self.connected_addresses.insert(address);
+        let parts = DeviceParts {
+            identity: message.identity,
+            protocol,
+            endpoints: message.endpoints,
+            hardware: message.hardware,
+            default_message_gap: message.default_message_gap,
+        };
+        Device::new(
+            parts,
+            self.config.clone(),
+            ctx.address().recipient(),
+            ctx.address().recipient(),
+        )
+        .start();
+    }
+}
+
+impl Handler<DeviceReady> for DeviceManager {
+    type Result = Option<DeviceIndex>;
+
+    fn handle(&mut self, message: DeviceReady, _: &mut Self::Context) -> Self::Result {
+        if self.shutting_down {
+            return None;
+        }
+        let index = self.index_for(&message.address, message.definition.user.index);
+        if let Some(holder) = self.devices.remove(&index) {
+            tracing::info!(%index, "index reserved by the user config; disconnecting its current holder");
+            holder.device.do_send(ShutdownDevice {
+                reason: "index taken by a reserved device",
+            });
+        }
+        let info = describe(&message.definition, index, message.message_gap);
+        tracing::info!(%index, name = %info.name, address = %message.address, "device added");
+        self.devices.insert(
+            index,
+            LiveDevice {
+                device: message.device.clone(),
+                info,
+                address: message.address,
+            },
+        );
+        message.device.do_send(AssignIndex(index));
+        self.emit_list();
+        Some(index)
+    }
+}
+
+impl Handler<DeviceGone> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, message: DeviceGone, _: &mut Self::Context) {
+        self.connected_addresses.remove(&message.address);
+        let Some(index) = message.index else {
+            return;
+        };
+        let same_device = self
+            .devices
+            .get(&index)
+            .is_some_and(|live| live.address == message.address);
+        if same_device {
+            self.devices.remove(&index);
+            tracing::info!(%index, address = %message.address, "device removed");
+            self.emit_list();
+        }
+    }
+}
+
+impl Handler<ListDevices> for DeviceManager {
+    type Result = Vec<DeviceInfo>;
+
+    fn handle(&mut self, _: ListDevices, _: &mut Self::Context) -> Self::Result {
+        self.device_list()
+    }
+}
+
+impl Handler<RouteOutput> for DeviceManager {
+    type Result = ResponseFuture<Result<(), ButtplugError>>;
+
+    fn handle(&mut self, message: RouteOutput, _: &mut Self::Context) -> Self::Result {
+        let device = match self.device(message.request.device) {
+            Ok(device) => device.clone(),
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
+        let request = device.send(DeviceOutput {
+            session: message.session,
+            commands: message.request.commands,
+        });
+        Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
+    }
+}
+
+impl Handler<RouteStop> for DeviceManager {
+    type Result = ResponseFuture<Result<(), ButtplugError>>;
+
+    fn handle(&mut self, message: RouteStop, _: &mut Self::Context) -> Self::Result {
+        let stop = message.stop;
+        let device_stop = || DeviceStop {
+            feature: stop.feature,
+            outputs: stop.outputs,
+            inputs: stop.inputs,
+        };
+        match stop.device {
+            None => {
+                for live in self.devices.values() {
+                    live.device.do_send(device_stop());
+                }
+                Box::pin(async { Ok(()) })
+            }
+            Some(index) => {
+                let device = match self.device(index) {
+                    Ok(device) => device.clone(),
+                    Err(error) => return Box::pin(async move { Err(error) }),
+                };
+                let request = device.send(device_stop());
+                Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
+            }
+        }
+    }
+}
+
+impl Handler<RouteInput> for DeviceManager {
+    type Result = ResponseFuture<Result<Option<InputReading>, ButtplugError>>;
+
+    fn handle(&mut self, message: RouteInput, _: &mut Self::Context) -> Self::Result {
+        let device = match self.device(message.request.device) {
+            Ok(device) => device.clone(),
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
+        let request = device.send(DeviceInput {
+            session: message.session,
+            feature: message.request.feature,
+            kind: message.request.kind,
+            command: message.request.command,
+        });
+        Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
+    }
+}
+
+impl Handler<ClientGone> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, message: ClientGone, _: &mut Self::Context) {
+        for live in self.devices.values() {
+            live.device.do_send(StopOwnedBy {
+                session: message.session,
+            });
+        }
+    }
+}
+
+impl Handler<ShutdownDevices> for DeviceManager {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: ShutdownDevices, _: &mut Self::Context) -> Self::Result {
+        self.shutting_down = true;
+        for dcm in &self.dcms {
+            dcm.stop.do_send(StopScanning);
+        }
+        let requests: Vec<_> = self
+            .devices
+            .values()
+            .map(|live| {
+                live.device.send(ShutdownDevice {
+                    reason: "server shutting down",
+                })
+            })
+            .collect();
+        Box::pin(async move {
+            let all = futures_join_all(requests);
+            if tokio::time::timeout(SHUTDOWN_DEADLINE, all).await.is_err() {
+                tracing::warn!("some devices did not confirm their stop before the deadline");
+            }
+        })
+    }
+}
+
+/// Awaits every request in turn (they run concurrently; awaiting in order is enough).
+async fn futures_join_all<F: std::future::Future>(requests: Vec<F>) {
+    for request in requests {
+        request.await;
+    }
+}
+
+fn device_gone() -> ButtplugError {
+    UnknownError::Other("the device went away while handling the command".to_string()).into()
+}

@@ -1,0 +1,358 @@
+//! Server: the handshake (server name, spec version, MaxPingTime), routing of client requests
+//! to the DeviceManager, and fan-out of device events to every connected client. Many clients
+//! at once; each is a `Recipient<ServerEvent>` registered with `Connect`.
+
+use crate::ping_manager::{ForgetPing, PingExpired, PingManager, Pinged, WatchPing};
+use actix::prelude::*;
+use plugd_core::SessionId;
+use plugd_device::device_manager::{
+    ClientGone, DeviceManager, DeviceManagerEvent, ListDevices, RouteInput, RouteOutput,
+    RouteStop, ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
+};
+use plugd_messages::{
+    ButtplugError, DeviceInfo, Event, HandshakeError, PingError, Reply, Request, SpecVersion,
+    UnknownError,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Server-wide settings from the command line.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// `ServerName` in ServerInfo (`--server-name`).
+    pub server_name: String,
+    /// MaxPingTime; zero disables the ping check (`--max-ping-time`).
+    pub max_ping_time: Duration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            server_name: "Buttplug Server".to_string(),
+            max_ping_time: Duration::ZERO,
+        }
+    }
+}
+
+/// What the Server tells one client.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub enum ServerEvent {
+    /// A device event (list changed, scanning finished, a subscribed reading).
+    Event(Event),
+    /// The client missed its ping: its devices were stopped; send ERROR_PING and close.
+    PingedOut,
+    /// The server is shutting down: close the connection.
+    ShuttingDown,
+}
+
+/// A new connection. Replies with its session id.
+#[derive(Message)]
+#[rtype(result = "SessionId")]
+pub struct Connect {
+    /// Where this client's events go.
+    pub events: Recipient<ServerEvent>,
+}
+
+/// The client's RequestServerInfo, already parsed.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<HandshakeAccepted, ButtplugError>")]
+pub struct Handshake {
+    /// The client.
+    pub session: SessionId,
+    /// `ClientName`.
+    pub client_name: String,
+    /// The negotiated spec version.
+    pub version: SpecVersion,
+}
+
+/// What the client needs after a successful handshake.
+#[derive(Debug, Clone)]
+pub struct HandshakeAccepted {
+    /// `ServerName`.
+    pub server_name: String,
+    /// `MaxPingTime` in ms.
+    pub max_ping_time_ms: u32,
+    /// The devices connected right now (v0–v3 DeviceAdded events diff against this).
+    pub devices: Arc<Vec<DeviceInfo>>,
+}
+
+/// A request from a handshaken client.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Reply, ButtplugError>")]
+pub struct ClientRequest {
+    /// The client.
+    pub session: SessionId,
+    /// The request in the internal model.
+    pub request: Request,
+}
+
+/// The connection is gone. Sent from the Session's `stopping`.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Disconnect {
+    /// The client.
+    pub session: SessionId,
+}
+
+/// Stop every device, tell every client, and reply when the devices have their stop commands.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct ShutdownServer;
+
+/// One connected client.
+struct Client {
+    events: Recipient<ServerEvent>,
+    /// Set by the handshake.
+    handshake: Option<(String, SpecVersion)>,
+}
+
+/// The actor. See the module doc.
+pub struct Server {
+    settings: ServerSettings,
+    device_manager: Addr<DeviceManager>,
+    /// Started in `started`.
+    ping_manager: Option<Addr<PingManager>>,
+    clients: HashMap<SessionId, Client>,
+    next_session: u64,
+    /// The device list as of the last DeviceListChanged, shared with every handshake.
+    devices: Arc<Vec<DeviceInfo>>,
+}
+
+impl Server {
+    /// A server routing to `device_manager`.
+    pub fn new(settings: ServerSettings, device_manager: Addr<DeviceManager>) -> Self {
+        Server {
+            settings,
+            device_manager,
+            ping_manager: None,
+            clients: HashMap::new(),
+            next_session: 1,
+            devices: Arc::new(Vec::new()),
+        }
+    }
+
+    fn max_ping_time_ms(&self) -> u32 {
+        u32::try_from(self.settings.max_ping_time.as_millis()).unwrap_or(u32::MAX)
+    }
+
+    fn broadcast(&self, event: &ServerEvent) {
+        for client in self.clients.values() {
+            if client.handshake.is_some() {
+                client.events.do_send(event.clone());
+            }
+        }
+    }
+}
+
+impl Actor for Server {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(65_536);
+        self.ping_manager = Some(PingManager::new(ctx.address().recipient()).start());
+        self.device_manager
+            .do_send(SubscribeDeviceEvents(ctx.address().recipient()));
+    }
+}
+
+impl Handler<Connect> for Server {
+    type Result = MessageResult<Connect>;
+
+    fn handle(&mut self, message: Connect, _: &mut Self::Context) -> Self::Result {
+        let session = SessionId(self.next_session);
+        self.next_session += 1;
+        self.clients.insert(
+            session,
+            Client {
+                events: message.events,
+                handshake: None,
+            },
+        );
+        tracing::debug!(%session, clients = self.clients.len(), "client connected");
+        MessageResult(session)
+    }
+}
+
+impl Handler<Handshake> for Server {
+    type Result = Result<HandshakeAccepted, ButtplugError>;
+
+    fn handle(&mut self, message: Handshake, _: &mut Self::Context) -> Self::Result {
+        let max_ping_time_ms = self.max_ping_time_ms();
+        let client = self
+            .clients
+            .get_mut(&message.session)
+            .ok_or(HandshakeError::ReconnectDenied)?;
+        if client.handshake.is_some() {
+            return Err(HandshakeError::HandshakeAlreadyHappened.into());
+        }
+        tracing::info!(
+            session = %message.session,
+            client = %message.client_name,
+            version = message.version.number(),
+            "client handshake"
+        );
+        client.handshake = Some((message.client_name, message.version));
+        if !self.settings.max_ping_time.is_zero() {
+            if let Some(ping_manager) = &self.ping_manager {
+                ping_manager.do_send(WatchPing {
+                    session: message.session,
+                    max_ping_time: self.settings.max_ping_time,
+                });
+            }
+        }
+        Ok(HandshakeAccepted {
+            server_name: self.settings.server_name.clone(),
+            max_ping_time_ms,
+            devices: Arc::clone(&self.devices),
+        })
+    }
+}
+
+impl Handler<ClientRequest> for Server {
+    type Result = ResponseFuture<Result<Reply, ButtplugError>>;
+
+    fn handle(&mut self, message: ClientRequest, _: &mut Self::Context) -> Self::Result {
+        let session = message.session;
+        if self
+            .clients
+            .get(&session)
+            .is_none_or(|client| client.handshake.is_none())
+        {
+            return Box::pin(async { Err(HandshakeError::RequestServerInfoExpected.into()) });
+        }
+        match message.request {
+            Request::Ping => {
+                let result = if self.settings.max_ping_time.is_zero() {
+                    Err(PingError::PingTimerNotRunning.into())
+                } else {
+                    if let Some(ping_manager) = &self.ping_manager {
+                        ping_manager.do_send(Pinged { session });
+                    }
+                    Ok(Reply::Ok)
+                };
+                Box::pin(async move { result })
+            }
+            Request::StartScanning => {
+                self.device_manager.do_send(StartScanningAll);
+                Box::pin(async { Ok(Reply::Ok) })
+            }
+            Request::StopScanning => {
+                self.device_manager.do_send(StopScanningAll);
+                Box::pin(async { Ok(Reply::Ok) })
+            }
+            Request::RequestDeviceList => {
+                let request = self.device_manager.send(ListDevices);
+                Box::pin(async move {
+                    request
+                        .await
+                        .map(Reply::DeviceList)
+                        .map_err(|_| UnknownError::NoDeviceManager.into())
+                })
+            }
+            Request::Stop(stop) => {
+                let request = self.device_manager.send(RouteStop { stop });
+                Box::pin(async move { flatten(request.await).map(|()| Reply::Ok) })
+            }
+            Request::Output(output) => {
+                let request = self.device_manager.send(RouteOutput {
+                    session: Some(session),
+                    request: output,
+                });
+                Box::pin(async move { flatten(request.await).map(|()| Reply::Ok) })
+            }
+            Request::Input(input) => {
+                let request = self.device_manager.send(RouteInput {
+                    session,
+                    request: input,
+                });
+                Box::pin(async move {
+                    flatten(request.await).map(|reading| match reading {
+                        Some(reading) => Reply::Reading(reading),
+                        None => Reply::Ok,
+                    })
+                })
+            }
+        }
+    }
+}
+
+fn flatten<T>(result: Result<Result<T, ButtplugError>, MailboxError>) -> Result<T, ButtplugError> {
+    result.unwrap_or_else(|_| Err(UnknownError::NoDeviceManager.into()))
+}
+
+impl Handler<Disconnect> for Server {
+    type Result = ();
+
+    fn handle(&mut self, message: Disconnect, _: &mut Self::Context) {
+        if self.clients.remove(&message.session).is_some() {
+            tracing::debug!(session = %message.session, clients = self.clients.len(), "client disconnected");
+            if let Some(ping_manager) = &self.ping_manager {
+                ping_manager.do_send(ForgetPing {
+                    session: message.session,
+                });
+            }
+            self.device_manager.do_send(ClientGone {
+                session: message.session,
+            });
+        }
+    }
+}
+
+impl Handler<PingExpired> for Server {
+    type Result = ();
+
+    fn handle(&mut self, message: PingExpired, _: &mut Self::Context) {
+        tracing::warn!(session = %message.session, "client missed its ping; stopping its devices and disconnecting it");
+        self.device_manager.do_send(ClientGone {
+            session: message.session,
+        });
+        if let Some(client) = self.clients.remove(&message.session) {
+            client.events.do_send(ServerEvent::PingedOut);
+        }
+    }
+}
+
+impl Handler<DeviceManagerEvent> for Server {
+    type Result = ();
+
+    fn handle(&mut self, event: DeviceManagerEvent, _: &mut Self::Context) {
+        match event {
+            DeviceManagerEvent::DeviceListChanged(devices) => {
+                self.devices = Arc::new(devices.clone());
+                self.broadcast(&ServerEvent::Event(Event::DeviceListChanged(devices)));
+            }
+            DeviceManagerEvent::ScanningFinished => {
+                self.broadcast(&ServerEvent::Event(Event::ScanningFinished));
+            }
+            DeviceManagerEvent::Reading { session, reading } => {
+                if let Some(client) = self.clients.get(&session) {
+                    client
+                        .events
+                        .do_send(ServerEvent::Event(Event::Reading(reading)));
+                }
+            }
+        }
+    }
+}
+
+impl Handler<ShutdownServer> for Server {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: ShutdownServer, _: &mut Self::Context) -> Self::Result {
+        tracing::info!("shutting down: stopping every device");
+        let stop = self.device_manager.send(ShutdownDevices);
+        let clients: Vec<Recipient<ServerEvent>> = self
+            .clients
+            .drain()
+            .map(|(_, client)| client.events)
+            .collect();
+        Box::pin(async move {
+            let _ = stop.await;
+            for client in clients {
+                client.do_send(ServerEvent::ShuttingDown);
+            }
+        })
+    }
+}

@@ -1,0 +1,8 @@
+//! plugd-transport-ws: the client side of plugd's network. [`Session`] is one actor per client
+//! WebSocket (any path, text frames of Buttplug JSON); [`client_socket_route`] is the actix-web
+//! handler that starts it. The Session owns the socket and the WebSocket heartbeat; protocol
+//! decisions are in `plugd_server::session`.
+
+mod session;
+
+pub use session::{client_socket_route, Session, SessionLimits};

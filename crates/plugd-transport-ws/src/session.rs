@@ -1,0 +1,264 @@
+//! Session: one actor per client WebSocket. Registers with the Server in `started`, unregisters
+//! in `stopping` (so every way a connection ends stops what the client was running), answers
+//! every frame through `plugd_server::session::ClientSession`, keeps replies in request order,
+//! and pings the socket to notice dead peers.
+
+use actix::prelude::*;
+use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web_actors::ws;
+use plugd_core::SessionId;
+use plugd_messages::{render, MessageError};
+use plugd_server::session::HandshakeStep;
+use plugd_server::{
+    ClientRequest, ClientSession, Connect, Disconnect, FrameStep, Handshake, ReplyQueue, Server,
+    ServerEvent,
+};
+use std::time::{Duration, Instant};
+
+/// Connection limits.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// Largest WebSocket frame accepted.
+    pub max_frame_bytes: usize,
+    /// How often the socket is pinged.
+    pub heartbeat_interval: Duration,
+    /// A peer silent (no frame, no pong) this long is dropped.
+    pub heartbeat_timeout: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            max_frame_bytes: 1 << 20,
+            heartbeat_interval: Duration::from_secs(5),
+            heartbeat_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// One client connection.
+pub struct Session {
+    server: Addr<Server>,
+    limits: SessionLimits,
+    /// Assigned by the Server in `started`.
+    id: Option<SessionId>,
+    logic: ClientSession,
+    replies: ReplyQueue,
+    last_heard: Instant,
+    /// A handshake is with the Server: later frames wait (the mailbox is held).
+    handshaking: bool,
+}
+
+impl Session {
+    /// A session talking to `server`.
+    pub fn new(server: Addr<Server>, limits: SessionLimits) -> Self {
+        Session {
+            server,
+            limits,
+            id: None,
+            logic: ClientSession::new(),
+            replies: ReplyQueue::default(),
+            last_heard: Instant::now(),
+            handshaking: false,
+        }
+    }
+
+    fn on_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        let Some(session) = self.id else {
+            return;
+        };
+        if self.logic.version().is_none() {
+            self.on_handshake_frame(session, text, ctx);
+            return;
+        }
+        for step in self.logic.frame(text) {
+            let slot = self.replies.reserve();
+            match step {
+                FrameStep::Answer(frame) => self.send_in_order(slot, frame, ctx),
+                FrameStep::Forward { id, request, shape } => {
+                    let request = self.server.send(ClientRequest { session, request });
+                    ctx.spawn(request.into_actor(self).map(move |result, session, ctx| {
+                        let result = result.unwrap_or_else(|_| {
+                            Err(plugd_messages::UnknownError::NoDeviceManager.into())
+                        });
+                        let frame = session.logic.render_result(id, &shape, &result);
+                        session.send_in_order(slot, frame, ctx);
+                    }));
+                }
+            }
+        }
+    }
+
+    fn on_handshake_frame(
+        &mut self,
+        session: SessionId,
+        text: &str,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        if text.trim().is_empty() {
+            return;
+        }
+        match self.logic.handshake_frame(text) {
+            HandshakeStep::Refuse(frame) => ctx.text(frame),
+            HandshakeStep::RefuseAndClose(frame) => {
+                ctx.text(frame);
+                ctx.close(Some(ws::CloseCode::Policy.into()));
+                ctx.stop();
+            }
+            HandshakeStep::Request(handshake, version) => {
+                self.handshaking = true;
+                let request = self.server.send(Handshake {
+                    session,
+                    client_name: handshake.client_name.clone(),
+                    version,
+                });
+                request
+                    .into_actor(self)
+                    .map(move |result, session, ctx| {
+                        session.handshaking = false;
+                        match result {
+                            Ok(Ok(accepted)) => {
+                                let frame = session.logic.accept(
+                                    handshake.id,
+                                    version,
+                                    &accepted.server_name,
+                                    accepted.max_ping_time_ms,
+                                    &accepted.devices,
+                                );
+                                ctx.text(frame);
+                            }
+                            Ok(Err(error)) => ctx.text(render::error(handshake.id, &error)),
+                            Err(_) => ctx.stop(),
+                        }
+                    })
+                    .wait(ctx);
+            }
+        }
+    }
+
+    fn send_in_order(&mut self, slot: u64, frame: String, ctx: &mut ws::WebsocketContext<Self>) {
+        for ready in self.replies.complete(slot, frame) {
+            ctx.text(ready);
+        }
+    }
+}
+
+impl Actor for Session {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(1024);
+        let interval = self.limits.heartbeat_interval;
+        let timeout = self.limits.heartbeat_timeout;
+        ctx.run_interval(interval, move |session, ctx| {
+            if session.last_heard.elapsed() > timeout {
+                tracing::info!(session = ?session.id, "client silent too long; dropping it");
+                ctx.stop();
+                return;
+            }
+            ctx.ping(b"");
+        });
+        self.server
+            .send(Connect {
+                events: ctx.address().recipient(),
+            })
+            .into_actor(self)
+            .map(|result, session, ctx| match result {
+                Ok(id) => session.id = Some(id),
+                Err(_) => ctx.stop(),
+            })
+            .wait(ctx);
+    }
+
+    fn stopping(&mut self, _: &mut Self::Context) -> Running {
+        if let Some(session) = self.id.take() {
+            self.server.do_send(Disconnect { session });
+        }
+        Running::Stop
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
+    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.last_heard = Instant::now();
+        let message = match item {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::info!(session = ?self.id, %error, "client WebSocket error; closing");
+                if let ws::ProtocolError::Overflow = error {
+                    let error = MessageError::LimitExceeded(format!(
+                        "frame larger than {} bytes",
+                        self.limits.max_frame_bytes
+                    ));
+                    ctx.text(render::error(0, &error.into()));
+                    ctx.close(Some(ws::CloseCode::Size.into()));
+                }
+                ctx.stop();
+                return;
+            }
+        };
+        match message {
+            ws::Message::Text(text) => self.on_text(&text, ctx),
+            ws::Message::Binary(_) => {
+                let error = MessageError::MessageSerializationError(
+                    "binary frames are not Buttplug messages; send JSON in text frames".to_string(),
+                );
+                ctx.text(render::error(0, &error.into()));
+            }
+            ws::Message::Ping(payload) => ctx.pong(&payload),
+            ws::Message::Pong(_) => {}
+            ws::Message::Close(reason) => {
+                ctx.close(reason);
+                ctx.stop();
+            }
+            ws::Message::Continuation(_) => {
+                let error = MessageError::MessageSerializationError(
+                    "fragmented frames are not supported".to_string(),
+                );
+                ctx.text(render::error(0, &error.into()));
+            }
+            ws::Message::Nop => {}
+        }
+    }
+}
+
+impl Handler<ServerEvent> for Session {
+    type Result = ();
+
+    fn handle(&mut self, event: ServerEvent, ctx: &mut Self::Context) {
+        match event {
+            ServerEvent::Event(event) => {
+                for frame in self.logic.event(&event) {
+                    ctx.text(frame);
+                }
+            }
+            ServerEvent::PingedOut => {
+                ctx.text(self.logic.pinged_out());
+                ctx.close(Some(ws::CloseCode::Policy.into()));
+                self.id = None;
+                ctx.stop();
+            }
+            ServerEvent::ShuttingDown => {
+                ctx.close(Some(ws::CloseCode::Away.into()));
+                self.id = None;
+                ctx.stop();
+            }
+        }
+    }
+}
+
+/// The actix-web handler for the client WebSocket (any path).
+pub async fn client_socket_route(
+    request: HttpRequest,
+    stream: web::Payload,
+    server: web::Data<Addr<Server>>,
+    limits: web::Data<SessionLimits>,
+) -> Result<HttpResponse, actix_web::Error> {
+    ws::WsResponseBuilder::new(
+        Session::new(server.get_ref().clone(), *limits.get_ref()),
+        &request,
+        stream,
+    )
+    .frame_size(limits.max_frame_bytes)
+    .start()
+}

@@ -1,0 +1,154 @@
+//! Wiring: starts every actor, binds the sockets and connects them, and tears it all down in
+//! the right order (devices stopped before anything closes).
+
+use crate::settings::Settings;
+use actix::prelude::*;
+use actix_web::{dev::ServerHandle, web, App, HttpServer};
+use plugd_dcm_sim::device_socket::{device_socket_route, DeviceSocketContext};
+use plugd_dcm_sim::virtual_device::{VirtualDevice, VirtualDeviceSpec};
+use plugd_dcm_sim::SimulatedDcm;
+use plugd_device::{DeviceConfig, DeviceManager};
+use plugd_server::{Server, ShutdownServer};
+use plugd_transport_ws::{client_socket_route, SessionLimits};
+use std::net::SocketAddr;
+
+/// The running server: what shutdown needs.
+pub struct Running {
+    server: Addr<Server>,
+    http_servers: Vec<ServerHandle>,
+    /// Where clients connect (the real port when 0 was asked).
+    pub client_address: SocketAddr,
+    /// Where devices connect, if enabled.
+    pub device_address: Option<SocketAddr>,
+}
+
+/// TCP_NODELAY on every accepted socket: commands are tiny and latency is the product.
+fn set_nodelay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::warn!(%error, "could not set TCP_NODELAY");
+        }
+    }
+}
+
+fn worker_count() -> usize {
+    std::thread::available_parallelism()
+        .map(|count| count.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+}
+
+/// Starts every actor and listener.
+///
+/// # Errors
+/// A port that cannot be bound.
+pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let config = DeviceConfig::new(settings.device_config).start();
+    let device_manager = DeviceManager::new(config.clone()).start();
+    let server = Server::new(settings.server, device_manager.clone()).start();
+    SimulatedDcm::new(device_manager.clone()).start();
+
+    let mut http_servers = Vec::new();
+    let limits = SessionLimits::default();
+    let client_server = {
+        let server = server.clone();
+        HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(server.clone()))
+                .app_data(web::Data::new(limits))
+                .default_service(web::to(client_socket_route))
+        })
+        .workers(worker_count())
+        .disable_signals()
+        .on_connect(set_nodelay)
+        .bind(settings.client_address)
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "cannot listen for clients on {}: {error} (is another Buttplug server running? try --websocket-port)",
+                settings.client_address
+            )
+        })?
+    };
+    let client_address = client_server
+        .addrs()
+        .first()
+        .copied()
+        .unwrap_or(settings.client_address);
+    let client_server = client_server.run();
+    http_servers.push(client_server.handle());
+    actix_rt::spawn(client_server);
+    tracing::info!("clients: ws://{client_address}/");
+    println!("plugd listening: clients ws://{client_address}/");
+
+    let mut device_address = None;
+    if let Some(address) = settings.device_address {
+        let context = DeviceSocketContext {
+            config: config.clone(),
+            device_manager: device_manager.clone(),
+        };
+        let device_server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(context.clone()))
+                .default_service(web::to(device_socket_route))
+        })
+        .workers(worker_count())
+        .disable_signals()
+        .on_connect(set_nodelay)
+        .bind(address)
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "cannot listen for simulated devices on {address}: {error} (try --device-websocket-server-port)"
+            )
+        })?;
+        let bound = device_server.addrs().first().copied().unwrap_or(address);
+        let device_server = device_server.run();
+        http_servers.push(device_server.handle());
+        actix_rt::spawn(device_server);
+        tracing::info!("simulated devices: ws://{bound}/");
+        println!("plugd listening: devices ws://{bound}/");
+        device_address = Some(bound);
+    }
+
+    let mut virtual_devices = Vec::new();
+    if settings.demo {
+        virtual_devices.extend(demo_devices());
+    }
+    for entry in settings.user_simulated_devices {
+        virtual_devices.push(VirtualDeviceSpec::simulated(&entry.identifier, &entry.address));
+    }
+    for spec in virtual_devices {
+        VirtualDevice::connect(spec, config.clone(), device_manager.clone());
+    }
+
+    Ok(Running {
+        server,
+        http_servers,
+        client_address,
+        device_address,
+    })
+}
+
+/// `--demo`: two Lovense toys and the simulated devices of the database.
+fn demo_devices() -> Vec<VirtualDeviceSpec> {
+    vec![
+        VirtualDeviceSpec::lovense("LVS-Edge37", "P", "demo-lovense-edge"),
+        VirtualDeviceSpec::lovense("LVS-Nora12", "A", "demo-lovense-nora"),
+        VirtualDeviceSpec::simulated("simulated-2vibe", "demo-simulated-2vibe"),
+        VirtualDeviceSpec::simulated("simulated-rotator", "demo-simulated-rotator"),
+        VirtualDeviceSpec::simulated("simulated-stroker", "demo-simulated-stroker"),
+    ]
+}
+
+impl Running {
+    /// Stops every device (the stop bytes are handed to each transport first), closes every
+    /// client, then stops the listeners.
+    pub async fn shutdown(self) {
+        if self.server.send(ShutdownServer).await.is_err() {
+            tracing::warn!("server actor already gone at shutdown");
+        }
+        for handle in self.http_servers {
+            handle.stop(true).await;
+        }
+        tracing::info!("plugd stopped");
+    }
+}
