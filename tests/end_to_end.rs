@@ -17,7 +17,9 @@ fn assert_error(reply: &Value, code: u64, id: u64) {
     assert_eq!(error["ErrorCode"], json!(code), "{reply}");
     assert_eq!(error["Id"], json!(id), "{reply}");
     assert!(
-        error["ErrorMessage"].as_str().is_some_and(|text| !text.is_empty()),
+        error["ErrorMessage"]
+            .as_str()
+            .is_some_and(|text| !text.is_empty()),
         "{reply}"
     );
 }
@@ -62,7 +64,10 @@ fn v4_handshake_answers_server_info_with_alphabetical_keys() {
     let plugd = Plugd::start(&["--server-name", "plugd test"]);
     let mut client = Client::connect(&plugd);
     client.peer.send_text(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"t","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
-    let text = client.peer.next_text_within(Duration::from_secs(5)).expect("ServerInfo");
+    let text = client
+        .peer
+        .next_text_within(Duration::from_secs(5))
+        .expect("ServerInfo");
     assert_eq!(
         text,
         r#"[{"ServerInfo":{"Id":1,"MaxPingTime":0,"ProtocolVersionMajor":4,"ProtocolVersionMinor":0,"ServerName":"plugd test"}}]"#
@@ -108,7 +113,10 @@ fn client_newer_than_plugd_is_refused_and_disconnected() {
     client.peer.send_text(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"t","ProtocolVersionMajor":5,"ProtocolVersionMinor":0}}]"#);
     let reply = next_message(&mut client, "the refusal");
     assert_error(&reply, 1, 1);
-    assert!(client.peer.closed_within(Duration::from_secs(5)), "connection not closed");
+    assert!(
+        client.peer.closed_within(Duration::from_secs(5)),
+        "connection not closed"
+    );
 }
 
 #[test]
@@ -120,11 +128,20 @@ fn bad_frames_get_error_msg_and_the_connection_keeps_working() {
         (r#"{"Ping":{"Id":3}}"#, 0),
         ("[]", 0),
         (r#"[{"NoSuchMessage":{"Id":5}}]"#, 5),
-        (r#"[{"OutputCmd":{"Id":6,"DeviceIndex":0,"FeatureIndex":0}}]"#, 6),
+        (
+            r#"[{"OutputCmd":{"Id":6,"DeviceIndex":0,"FeatureIndex":0}}]"#,
+            6,
+        ),
         (r#"[{"RequestDeviceList":{"Id":"seven"}}]"#, 0),
         (r#"[{"StopCmd":{"Id":8,"DeviceIndex":-1}}]"#, 8),
-        (r#"[{"ScalarCmd":{"Id":9,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#, 9),
-        (r#"[{"OutputCmd":{"Id":10,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":NaN}}}}]"#, 0),
+        (
+            r#"[{"ScalarCmd":{"Id":9,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#,
+            9,
+        ),
+        (
+            r#"[{"OutputCmd":{"Id":10,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":NaN}}}}]"#,
+            0,
+        ),
     ];
     for (frame, id) in cases {
         client.peer.send_text(frame);
@@ -217,7 +234,10 @@ fn v3_vibrate_and_scalar_commands_reach_the_device() {
     let (mut client, _) = Client::handshake(&plugd, 3);
     let index = {
         let list = client.request("RequestDeviceList", json!({}));
-        let devices = list["DeviceList"]["Devices"].as_array().cloned().unwrap_or_default();
+        let devices = list["DeviceList"]["Devices"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if devices.is_empty() {
             client.event("DeviceAdded")["DeviceAdded"]["DeviceIndex"].clone()
         } else {
@@ -250,7 +270,11 @@ fn device_errors_name_the_problem_with_error_device() {
         "OutputCmd",
         json!({"DeviceIndex": 99, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 1}}}),
     );
-    assert_error(&unknown_device, 4, unknown_device["Error"]["Id"].as_u64().unwrap_or(0));
+    assert_error(
+        &unknown_device,
+        4,
+        unknown_device["Error"]["Id"].as_u64().unwrap_or(0),
+    );
     assert!(unknown_device["Error"]["ErrorMessage"]
         .as_str()
         .is_some_and(|text| text.contains("DeviceNotAvailable")));
@@ -280,7 +304,10 @@ fn client_disconnect_stops_what_it_was_running() {
     );
     assert_eq!(device.expect_write_text("Vibrate:15;"), "Vibrate:15;");
     client.peer.close();
-    assert_eq!(device.expect_write_text("the stop after the client left"), "Vibrate:0;");
+    assert_eq!(
+        device.expect_write_text("the stop after the client left"),
+        "Vibrate:0;"
+    );
 }
 
 #[test]
@@ -293,7 +320,10 @@ fn dropped_client_connection_stops_the_device_too() {
     );
     assert_eq!(device.expect_write_text("Vibrate:7;"), "Vibrate:7;");
     drop(client);
-    assert_eq!(device.expect_write_text("the stop after the socket dropped"), "Vibrate:0;");
+    assert_eq!(
+        device.expect_write_text("the stop after the socket dropped"),
+        "Vibrate:0;"
+    );
 }
 
 #[test]
@@ -310,10 +340,16 @@ fn missed_ping_stops_the_device_sends_error_ping_and_disconnects() {
     );
     assert_eq!(device.expect_write_text("Vibrate:12;"), "Vibrate:12;");
     // No more pings: the deadline passes.
-    assert_eq!(device.expect_write_text("the stop after the missed ping"), "Vibrate:0;");
+    assert_eq!(
+        device.expect_write_text("the stop after the missed ping"),
+        "Vibrate:0;"
+    );
     let error = client.event("Error");
     assert_error(&error, 2, 0);
-    assert!(client.peer.closed_within(Duration::from_secs(5)), "connection not closed");
+    assert!(
+        client.peer.closed_within(Duration::from_secs(5)),
+        "connection not closed"
+    );
 }
 
 #[test]
@@ -326,7 +362,10 @@ fn shutdown_stops_every_device_before_plugd_exits() {
     );
     assert_eq!(device.expect_write_text("Vibrate:20;"), "Vibrate:20;");
     assert!(plugd.terminate(), "plugd did not exit cleanly on SIGTERM");
-    assert_eq!(device.expect_write_text("the stop at shutdown"), "Vibrate:0;");
+    assert_eq!(
+        device.expect_write_text("the stop at shutdown"),
+        "Vibrate:0;"
+    );
 }
 
 #[test]
@@ -340,7 +379,12 @@ fn every_client_gets_the_device_list_event() {
         assert_eq!(event["DeviceList"]["Id"], json!(0), "{event}");
         let names: Vec<&Value> = event["DeviceList"]["Devices"]
             .as_object()
-            .map(|devices| devices.values().map(|device| &device["DeviceName"]).collect())
+            .map(|devices| {
+                devices
+                    .values()
+                    .map(|device| &device["DeviceName"])
+                    .collect()
+            })
             .unwrap_or_default();
         assert_eq!(names, vec![&json!("Lovense Lush")], "{event}");
     }
@@ -352,7 +396,11 @@ fn v3_client_gets_device_added_and_device_removed() {
     let (mut client, _) = Client::handshake(&plugd, 3);
     let device = lovense(&plugd, "S", "e2e-added");
     let added = client.event("DeviceAdded");
-    assert_eq!(added["DeviceAdded"]["DeviceName"], json!("Lovense Lush"), "{added}");
+    assert_eq!(
+        added["DeviceAdded"]["DeviceName"],
+        json!("Lovense Lush"),
+        "{added}"
+    );
     assert_eq!(
         added["DeviceAdded"]["DeviceMessages"]["ScalarCmd"][0]["StepCount"],
         json!(20),
@@ -360,7 +408,10 @@ fn v3_client_gets_device_added_and_device_removed() {
     );
     device.peer.close();
     let removed = client.event("DeviceRemoved");
-    assert_eq!(removed["DeviceRemoved"]["DeviceIndex"], added["DeviceAdded"]["DeviceIndex"]);
+    assert_eq!(
+        removed["DeviceRemoved"]["DeviceIndex"],
+        added["DeviceAdded"]["DeviceIndex"]
+    );
 }
 
 #[test]
@@ -375,7 +426,11 @@ fn unknown_simulated_device_is_rejected_and_closed() {
 fn malformed_device_frames_get_an_error_frame_and_the_device_stays() {
     let plugd = Plugd::start(&[]);
     let (mut client, mut device, index) = v4_with_lovense(&plugd, "S", "e2e-bad-device");
-    for frame in ["not json", r#"{"Notification":{"endpoint":"nowhere","data":[1]}}"#, r#"{"ReadReply":{"id":999,"data":[1]}}"#] {
+    for frame in [
+        "not json",
+        r#"{"Notification":{"endpoint":"nowhere","data":[1]}}"#,
+        r#"{"ReadReply":{"id":999,"data":[1]}}"#,
+    ] {
         device.peer.send_text(frame);
         let answer = device.peer.expect_json(frame);
         assert!(answer.get("Error").is_some(), "{answer}");
@@ -426,16 +481,23 @@ fn demo_devices_appear_for_a_client() {
 
 #[test]
 fn upstream_greeting_is_a_raw_byte_pipe() {
-    let config = std::env::temp_dir().join(format!("plugd-e2e-user-config-{}.json", std::process::id()));
+    let config =
+        std::env::temp_dir().join(format!("plugd-e2e-user-config-{}.json", std::process::id()));
     std::fs::write(
         &config,
         r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{"lovense":{"communication":[{"websocket":{"name":"LVSDevice"}}]}}}}"#,
     )
     .expect("write user config");
-    let plugd = Plugd::start(&["--user-device-config-file", config.to_str().expect("utf-8 path")]);
+    let plugd = Plugd::start(&[
+        "--user-device-config-file",
+        config.to_str().expect("utf-8 path"),
+    ]);
     let mut device = support::Peer::connect(&plugd.device_url);
     device.send_text(r#"{"identifier":"LVSDevice","address":"raw-pipe-1","version":0}"#);
-    assert_eq!(device.next_binary_within(Duration::from_secs(5)), Some(b"DeviceType;".to_vec()));
+    assert_eq!(
+        device.next_binary_within(Duration::from_secs(5)),
+        Some(b"DeviceType;".to_vec())
+    );
     device.send_binary(b"S:37:RAW;");
     let (mut client, _) = Client::handshake(&plugd, 4);
     let index = wait_for_device(&mut client, "raw-pipe-1");
@@ -443,6 +505,9 @@ fn upstream_greeting_is_a_raw_byte_pipe() {
         "OutputCmd",
         json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 10}}}),
     );
-    assert_eq!(device.next_binary_within(Duration::from_secs(5)), Some(b"Vibrate:10;".to_vec()));
+    assert_eq!(
+        device.next_binary_within(Duration::from_secs(5)),
+        Some(b"Vibrate:10;".to_vec())
+    );
     let _ = std::fs::remove_file(config);
 }

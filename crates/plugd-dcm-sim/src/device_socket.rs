@@ -93,7 +93,9 @@ impl DeviceSocket {
             "sim-{}",
             NEXT_ANONYMOUS_ADDRESS.fetch_add(1, Ordering::Relaxed)
         );
-        let (identity, greeting) = if let Ok(greeting) = serde_json::from_str::<SimulateGreeting>(text) {
+        let (identity, greeting) = if let Ok(greeting) =
+            serde_json::from_str::<SimulateGreeting>(text)
+        {
             match greeting.simulate.identity(fallback) {
                 Ok(identity) => (identity, Greeting::Simulate),
                 Err(reason) => {
@@ -179,7 +181,10 @@ impl DeviceSocket {
                 ..
             }
         ) {
-            Self::send_error(ctx, "after the identifier greeting only binary frames are allowed");
+            Self::send_error(
+                ctx,
+                "after the identifier greeting only binary frames are allowed",
+            );
             return;
         }
         match serde_json::from_str::<FromDevice>(text) {
@@ -323,7 +328,10 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for DeviceSocket {
                     greeting: Greeting::Upstream,
                     ..
                 } => self.notify(Endpoint::Rx, data.to_vec()),
-                _ => Self::send_error(ctx, "binary frames are only for the identifier greeting's byte pipe"),
+                _ => Self::send_error(
+                    ctx,
+                    "binary frames are only for the identifier greeting's byte pipe",
+                ),
             },
             ws::Message::Ping(payload) => ctx.pong(&payload),
             ws::Message::Pong(_) => {}
@@ -403,7 +411,11 @@ pub async fn device_socket_route(
     stream: web::Payload,
     context: web::Data<DeviceSocketContext>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    ws::WsResponseBuilder::new(DeviceSocket::new(context.get_ref().clone()), &request, stream)
-        .frame_size(MAX_FRAME_BYTES)
-        .start()
+    ws::WsResponseBuilder::new(
+        DeviceSocket::new(context.get_ref().clone()),
+        &request,
+        stream,
+    )
+    .frame_size(MAX_FRAME_BYTES)
+    .start()
 }

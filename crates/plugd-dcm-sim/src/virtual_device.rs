@@ -129,7 +129,9 @@ impl Handler<HardwareCall> for VirtualDevice {
                     .spec
                     .replies
                     .iter()
-                    .filter(|canned| canned.trigger == data && self.subscribed.contains(&canned.endpoint))
+                    .filter(|canned| {
+                        canned.trigger == data && self.subscribed.contains(&canned.endpoint)
+                    })
                     .map(|canned| (canned.endpoint, canned.reply.clone()))
                     .collect();
                 if let Some(events) = &self.events {
@@ -162,7 +164,11 @@ impl Handler<HardwareCall> for VirtualDevice {
 
 /// Bytes as text when they are printable ASCII (`Vibrate:10;`), else as a byte list.
 fn printable(data: &[u8]) -> String {
-    if !data.is_empty() && data.iter().all(|byte| byte.is_ascii_graphic() || *byte == b' ') {
+    if !data.is_empty()
+        && data
+            .iter()
+            .all(|byte| byte.is_ascii_graphic() || *byte == b' ')
+    {
         String::from_utf8_lossy(data).into_owned()
     } else {
         format!("{data:?}")

@@ -62,11 +62,9 @@ impl SimulatedHardware {
             "hid" => Transport::Hid,
             "usb" => Transport::Usb,
             "lovense_connect" => Transport::LovenseConnect,
-            other => {
-                return Err(format!(
-                    "unknown transport {other:?}: expected btle, serial, hid, usb or lovense_connect"
-                ))
-            }
+            other => return Err(format!(
+                "unknown transport {other:?}: expected btle, serial, hid, usb or lovense_connect"
+            )),
         };
         let name = match transport {
             Transport::Serial => self.port.or(self.name),
@@ -78,7 +76,10 @@ impl SimulatedHardware {
             _ => return Err("vendor_id and product_id go together".to_string()),
         };
         if matches!(transport, Transport::Hid | Transport::Usb) && vendor_product.is_none() {
-            return Err(format!("{} devices need vendor_id and product_id", transport.name()));
+            return Err(format!(
+                "{} devices need vendor_id and product_id",
+                transport.name()
+            ));
         }
         let name = match name {
             Some(name) => name,
@@ -150,14 +151,8 @@ impl ToDevice<'_> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum FromDevice {
-    Notification {
-        endpoint: Endpoint,
-        data: Vec<u8>,
-    },
-    ReadReply {
-        id: u64,
-        data: Vec<u8>,
-    },
+    Notification { endpoint: Endpoint, data: Vec<u8> },
+    ReadReply { id: u64, data: Vec<u8> },
     Disconnect {},
 }
 
@@ -182,10 +177,20 @@ mod tests {
     fn device_frames_parse_and_unknown_fields_are_refused() {
         let parsed: FromDevice =
             serde_json::from_str(r#"{"Notification":{"endpoint":"rx","data":[66,58]}}"#).unwrap();
-        assert!(matches!(parsed, FromDevice::Notification { endpoint: Endpoint::Rx, .. }));
+        assert!(matches!(
+            parsed,
+            FromDevice::Notification {
+                endpoint: Endpoint::Rx,
+                ..
+            }
+        ));
         assert!(serde_json::from_str::<FromDevice>(r#"{"Disconnect":{}}"#).is_ok());
-        assert!(serde_json::from_str::<FromDevice>(r#"{"Notification":{"endpoint":"rx"}}"#).is_err());
-        assert!(serde_json::from_str::<FromDevice>(r#"{"ReadReply":{"id":1,"data":[300]}}"#).is_err());
+        assert!(
+            serde_json::from_str::<FromDevice>(r#"{"Notification":{"endpoint":"rx"}}"#).is_err()
+        );
+        assert!(
+            serde_json::from_str::<FromDevice>(r#"{"ReadReply":{"id":1,"data":[300]}}"#).is_err()
+        );
     }
 
     #[test]

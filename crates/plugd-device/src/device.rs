@@ -278,21 +278,25 @@ impl Device {
                 .await
                 .unwrap_or(Err(InitError::Deadline))
         };
-        ctx.spawn(deadline.into_actor(self).map(|result, device, ctx| match result {
-            Ok((definition, identifier, replies)) => {
-                device.become_ready(definition, identifier, replies, ctx)
-            }
-            Err(error) => {
-                tracing::warn!(
-                    name = %device.identity.name,
-                    address = %device.identity.address,
-                    protocol = device.protocol.name,
-                    %error,
-                    "device initialisation failed; disconnecting it"
-                );
-                ctx.stop();
-            }
-        }));
+        ctx.spawn(
+            deadline
+                .into_actor(self)
+                .map(|result, device, ctx| match result {
+                    Ok((definition, identifier, replies)) => {
+                        device.become_ready(definition, identifier, replies, ctx)
+                    }
+                    Err(error) => {
+                        tracing::warn!(
+                            name = %device.identity.name,
+                            address = %device.identity.address,
+                            protocol = device.protocol.name,
+                            %error,
+                            "device initialisation failed; disconnecting it"
+                        );
+                        ctx.stop();
+                    }
+                }),
+        );
     }
 
     fn become_ready(
@@ -393,7 +397,11 @@ impl Device {
             .filter_map(|candidate| {
                 OutputKind::STOP_ORDER
                     .into_iter()
-                    .find(|kind| candidate.output(*kind).is_some_and(|output| !output.disabled))
+                    .find(|kind| {
+                        candidate
+                            .output(*kind)
+                            .is_some_and(|output| !output.disabled)
+                    })
                     .map(|kind| (candidate.index, kind))
             })
             .collect();
@@ -481,7 +489,8 @@ impl Device {
         }
         self.protocol_session.counter = self.protocol_session.counter.wrapping_add(1);
         for command in &commands {
-            self.hardware.do_send(HardwareCall::Command(command.clone()));
+            self.hardware
+                .do_send(HardwareCall::Command(command.clone()));
         }
         self.last_write_at = Some(Instant::now());
         if let Some(period) = self.protocol.keepalive {
@@ -508,7 +517,10 @@ impl Device {
     }
 
     /// Registers a waiter for the next notification (before anything is sent).
-    fn wait_for_notification(&mut self, endpoint: Option<Endpoint>) -> oneshot::Receiver<InitReply> {
+    fn wait_for_notification(
+        &mut self,
+        endpoint: Option<Endpoint>,
+    ) -> oneshot::Receiver<InitReply> {
         let (reply, receiver) = oneshot::channel();
         self.waiters.retain(|waiter| !waiter.reply.is_closed());
         self.waiters.push(NotificationWaiter { endpoint, reply });
@@ -872,7 +884,9 @@ impl Handler<DeviceInput> for Device {
                         Ok(Ok(HardwareReply::Data(data))) => data,
                         Ok(Ok(HardwareReply::Done)) => Vec::new(),
                         Ok(Err(error)) => {
-                            return Err(DeviceError::DeviceCommunicationError(error.to_string()).into())
+                            return Err(
+                                DeviceError::DeviceCommunicationError(error.to_string()).into()
+                            )
                         }
                         Err(_) => {
                             return Err(DeviceError::DeviceCommunicationError(

@@ -4,8 +4,7 @@
 //! changes.
 
 use crate::dcm::{
-    Availability, DcmScanningFinished, HardwareConnected, RegisterDcm, StartScanning,
-    StopScanning,
+    Availability, DcmScanningFinished, HardwareConnected, RegisterDcm, StartScanning, StopScanning,
 };
 use crate::describe::describe;
 use crate::device::{
@@ -17,8 +16,8 @@ use crate::hardware::HardwareCall;
 use actix::prelude::*;
 use plugd_core::{DeviceIndex, SessionId};
 use plugd_messages::{
-    ButtplugError, DeviceError, DeviceInfo, InputReading, InputRequest, OutputRequest,
-    StopRequest, UnknownError,
+    ButtplugError, DeviceError, DeviceInfo, InputReading, InputRequest, OutputRequest, StopRequest,
+    UnknownError,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -170,7 +169,10 @@ impl DeviceManager {
     }
 
     fn device_list(&self) -> Vec<DeviceInfo> {
-        self.devices.values().map(|live| live.info.clone()).collect()
+        self.devices
+            .values()
+            .map(|live| live.info.clone())
+            .collect()
     }
 
     fn emit(&self, event: DeviceManagerEvent) {
@@ -200,7 +202,11 @@ impl DeviceManager {
             .map(|index| index.0)
             .chain(self.reserved.iter().copied())
             .collect();
-        let index = DeviceIndex((0..).find(|candidate| !used.contains(candidate)).unwrap_or(0));
+        let index = DeviceIndex(
+            (0..)
+                .find(|candidate| !used.contains(candidate))
+                .unwrap_or(0),
+        );
         self.known_indices.insert(address.to_string(), index);
         index
     }

@@ -16,7 +16,9 @@ pub mod device_config;
 pub mod device_manager;
 pub mod hardware;
 
-pub use dcm::{Availability, DcmScanningFinished, HardwareConnected, RegisterDcm, StartScanning, StopScanning};
+pub use dcm::{
+    Availability, DcmScanningFinished, HardwareConnected, RegisterDcm, StartScanning, StopScanning,
+};
 pub use device::Device;
 pub use device_config::{DeviceConfig, FindProtocol, SimulatedDevices};
 pub use device_manager::{DeviceManager, DeviceManagerEvent};

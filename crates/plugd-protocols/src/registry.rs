@@ -95,16 +95,15 @@ impl std::fmt::Debug for Protocol {
 }
 
 /// Every protocol plugd implements, sorted by name.
-pub static PROTOCOLS: &[Protocol] =
-    &[
-        Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
-            .with_identify(
-                protocols::lovense::identify_steps,
-                protocols::lovense::resolve_identifier,
-            )
-            .with_read_input(protocols::lovense::read_input),
-        Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
-    ];
+pub static PROTOCOLS: &[Protocol] = &[
+    Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
+        .with_identify(
+            protocols::lovense::identify_steps,
+            protocols::lovense::resolve_identifier,
+        )
+        .with_read_input(protocols::lovense::read_input),
+    Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
+];
 
 /// The protocol with this database key.
 pub fn find(name: &str) -> Option<&'static Protocol> {

@@ -6,8 +6,8 @@ use crate::ping_manager::{ForgetPing, PingExpired, PingManager, Pinged, WatchPin
 use actix::prelude::*;
 use plugd_core::SessionId;
 use plugd_device::device_manager::{
-    ClientGone, DeviceManager, DeviceManagerEvent, ListDevices, RouteInput, RouteOutput,
-    RouteStop, ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
+    ClientGone, DeviceManager, DeviceManagerEvent, ListDevices, RouteInput, RouteOutput, RouteStop,
+    ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
 };
 use plugd_messages::{
     ButtplugError, DeviceInfo, Event, HandshakeError, PingError, Reply, Request, SpecVersion,

@@ -10,16 +10,11 @@ use plugd_dcm_sim::SimulatedDcm;
 use plugd_device::{DeviceConfig, DeviceManager};
 use plugd_server::{Server, ShutdownServer};
 use plugd_transport_ws::{client_socket_route, SessionLimits};
-use std::net::SocketAddr;
 
 /// The running server: what shutdown needs.
 pub struct Running {
     server: Addr<Server>,
     http_servers: Vec<ServerHandle>,
-    /// Where clients connect (the real port when 0 was asked).
-    pub client_address: SocketAddr,
-    /// Where devices connect, if enabled.
-    pub device_address: Option<SocketAddr>,
 }
 
 /// TCP_NODELAY on every accepted socket: commands are tiny and latency is the product.
@@ -80,7 +75,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     tracing::info!("clients: ws://{client_address}/");
     println!("plugd listening: clients ws://{client_address}/");
 
-    let mut device_address = None;
     if let Some(address) = settings.device_address {
         let context = DeviceSocketContext {
             config: config.clone(),
@@ -106,7 +100,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         actix_rt::spawn(device_server);
         tracing::info!("simulated devices: ws://{bound}/");
         println!("plugd listening: devices ws://{bound}/");
-        device_address = Some(bound);
     }
 
     let mut virtual_devices = Vec::new();
@@ -114,7 +107,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         virtual_devices.extend(demo_devices());
     }
     for entry in settings.user_simulated_devices {
-        virtual_devices.push(VirtualDeviceSpec::simulated(&entry.identifier, &entry.address));
+        virtual_devices.push(VirtualDeviceSpec::simulated(
+            &entry.identifier,
+            &entry.address,
+        ));
     }
     for spec in virtual_devices {
         VirtualDevice::connect(spec, config.clone(), device_manager.clone());
@@ -123,8 +119,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     Ok(Running {
         server,
         http_servers,
-        client_address,
-        device_address,
     })
 }
 
