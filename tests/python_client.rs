@@ -39,7 +39,8 @@ fn python_client_vibrates_a_simulated_lovense_and_stops_it() {
     };
     let plugd = Plugd::start(&[]);
     let mut device = lovense(&plugd, "S", "python-test-lush");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/client_roundtrip.py");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/client_roundtrip.py");
     let client = Command::new(python)
         .arg(script)
         .arg(&plugd.client_url)
@@ -47,8 +48,14 @@ fn python_client_vibrates_a_simulated_lovense_and_stops_it() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start the python client");
-    assert_eq!(device.expect_write_text("the python client's vibrate"), "Vibrate:10;");
-    assert_eq!(device.expect_write_text("the python client's stop"), "Vibrate:0;");
+    assert_eq!(
+        device.expect_write_text("the python client's vibrate"),
+        "Vibrate:10;"
+    );
+    assert_eq!(
+        device.expect_write_text("the python client's stop"),
+        "Vibrate:0;"
+    );
     let output = client.wait_with_output().expect("python client finished");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

@@ -91,7 +91,10 @@ impl Plugd {
                 Err(_) => {
                     let _ = child.kill();
                     let logs: Vec<String> = logs.try_iter().collect();
-                    panic!("plugd did not report its ports in time; logs:\n{}", logs.join("\n"));
+                    panic!(
+                        "plugd did not report its ports in time; logs:\n{}",
+                        logs.join("\n")
+                    );
                 }
             };
             if let Some(url) = line.strip_prefix("clients ") {
@@ -150,7 +153,8 @@ pub struct Peer {
 impl Peer {
     /// Connects to `url`.
     pub fn connect(url: &str) -> Peer {
-        let (socket, _) = tungstenite::connect(url).unwrap_or_else(|error| panic!("connect {url}: {error}"));
+        let (socket, _) =
+            tungstenite::connect(url).unwrap_or_else(|error| panic!("connect {url}: {error}"));
         if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
             stream.set_nodelay(true).expect("nodelay");
         }
@@ -228,10 +232,11 @@ impl Peer {
 
     /// The next text frame as JSON; panics naming `what` if none comes in time.
     pub fn expect_json(&mut self, what: &str) -> Value {
-        let text = self
-            .next_text_within(FRAME_TIMEOUT)
-            .unwrap_or_else(|| panic!("no frame within {FRAME_TIMEOUT:?} while waiting for {what}"));
-        serde_json::from_str(&text).unwrap_or_else(|error| panic!("{what}: not JSON ({error}): {text}"))
+        let text = self.next_text_within(FRAME_TIMEOUT).unwrap_or_else(|| {
+            panic!("no frame within {FRAME_TIMEOUT:?} while waiting for {what}")
+        });
+        serde_json::from_str(&text)
+            .unwrap_or_else(|error| panic!("{what}: not JSON ({error}): {text}"))
     }
 
     /// True when the peer closed the connection (or it dropped) within `timeout`.
@@ -332,7 +337,11 @@ impl Client {
 
     /// Waits for an event (Id 0) whose message name is `name`, looking at kept events first.
     pub fn event(&mut self, name: &str) -> Value {
-        if let Some(position) = self.events.iter().position(|event| event.get(name).is_some()) {
+        if let Some(position) = self
+            .events
+            .iter()
+            .position(|event| event.get(name).is_some())
+        {
             return self.events.remove(position);
         }
         loop {
@@ -406,8 +415,9 @@ impl SimDevice {
 
     /// The next command, panicking naming `what` if none comes.
     pub fn expect_command(&mut self, what: &str) -> Value {
-        self.next_command_within(FRAME_TIMEOUT)
-            .unwrap_or_else(|| panic!("the device received nothing within {FRAME_TIMEOUT:?} while waiting for {what}"))
+        self.next_command_within(FRAME_TIMEOUT).unwrap_or_else(|| {
+            panic!("the device received nothing within {FRAME_TIMEOUT:?} while waiting for {what}")
+        })
     }
 
     /// Waits for a Write and returns its bytes as text.

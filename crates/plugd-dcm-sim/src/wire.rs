@@ -62,9 +62,11 @@ impl SimulatedHardware {
             "hid" => Transport::Hid,
             "usb" => Transport::Usb,
             "lovense_connect" => Transport::LovenseConnect,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown transport {other:?}: expected btle, serial, hid, usb or lovense_connect"
-            )),
+            ))
+            }
         };
         let name = match transport {
             Transport::Serial => self.port.or(self.name),

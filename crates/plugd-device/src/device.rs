@@ -22,8 +22,9 @@ use plugd_protocols::{
     ProtocolError, ProtocolSession, ReadSource,
 };
 use std::collections::{BTreeSet, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 /// How long identification plus init may take before the device is given up.
 const INIT_DEADLINE: Duration = Duration::from_secs(30);
