@@ -45,8 +45,6 @@ pub struct Session {
     logic: ClientSession,
     replies: ReplyQueue,
     last_heard: Instant,
-    /// A handshake is with the Server: later frames wait (the mailbox is held).
-    handshaking: bool,
 }
 
 impl Session {
@@ -59,7 +57,6 @@ impl Session {
             logic: ClientSession::new(),
             replies: ReplyQueue::default(),
             last_heard: Instant::now(),
-            handshaking: false,
         }
     }
 
@@ -106,7 +103,7 @@ impl Session {
                 ctx.stop();
             }
             HandshakeStep::Request(handshake, version) => {
-                self.handshaking = true;
+                // `.wait` holds the mailbox: later frames are read once the handshake is done.
                 let request = self.server.send(Handshake {
                     session,
                     client_name: handshake.client_name.clone(),
@@ -115,7 +112,6 @@ impl Session {
                 request
                     .into_actor(self)
                     .map(move |result, session, ctx| {
-                        session.handshaking = false;
                         match result {
                             Ok(Ok(accepted)) => {
                                 let frame = session.logic.accept(
@@ -228,8 +224,16 @@ impl Handler<ServerEvent> for Session {
     fn handle(&mut self, event: ServerEvent, ctx: &mut Self::Context) {
         match event {
             ServerEvent::Event(event) => {
+                // An event caused by a request (ScanningFinished after StartScanning, a
+                // DeviceList after a stop) must not overtake that request's reply: while replies
+                // are outstanding, events queue behind them.
                 for frame in self.logic.event(&event) {
-                    ctx.text(frame);
+                    if self.replies.outstanding() == 0 {
+                        ctx.text(frame);
+                    } else {
+                        let slot = self.replies.reserve();
+                        self.send_in_order(slot, frame, ctx);
+                    }
                 }
             }
             ServerEvent::PingedOut => {
