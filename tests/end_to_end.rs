@@ -511,3 +511,58 @@ fn upstream_greeting_is_a_raw_byte_pipe() {
     );
     let _ = std::fs::remove_file(config);
 }
+
+#[test]
+fn published_device_databases_load_through_the_command_line() {
+    let Some(shared) = support::shared_dir() else {
+        return;
+    };
+    for (file, expected) in [
+        (
+            "buttplug-device-config-v4.json",
+            "protocols=139 configurations=733",
+        ),
+        (
+            "buttplug-device-config-v5.json",
+            "protocols=149 configurations=806",
+        ),
+    ] {
+        let path = shared.join("device-config").join(file);
+        let plugd = Plugd::start(&["--device-config-file", path.to_str().expect("utf-8 path")]);
+        // The client port answers only once loading is done; the log says what was loaded.
+        let (_client, _) = Client::handshake(&plugd, 4);
+        let logs = plugd.logs();
+        let loaded = logs
+            .iter()
+            .find(|line| line.contains("device database loaded"))
+            .unwrap_or_else(|| panic!("no load line for {file}:\n{}", logs.join("\n")));
+        assert!(loaded.contains(expected), "{file}: {loaded}");
+        println!("{file}: {loaded}");
+    }
+}
+
+#[test]
+fn user_config_simulated_devices_appear_with_their_display_name() {
+    let config =
+        std::env::temp_dir().join(format!("plugd-e2e-simulated-{}.json", std::process::id()));
+    std::fs::write(
+        &config,
+        r#"{"version":{"major":5,"minor":0},"user_configs":{"simulated_devices":[{"identifier":"simulated-1vibe","display_name":"Desk Buzzer","address":"sim-desk"}]}}"#,
+    )
+    .expect("write user config");
+    let plugd = Plugd::start(&[
+        "--user-device-config-file",
+        config.to_str().expect("utf-8 path"),
+    ]);
+    let (mut client, _) = Client::handshake(&plugd, 4);
+    let index = wait_for_device(&mut client, "sim-desk");
+    let list = client.request("RequestDeviceList", json!({}));
+    let device = &list["DeviceList"]["Devices"][index.to_string()];
+    assert_eq!(
+        device["DeviceName"],
+        json!("Simulated 1-Motor Vibrator"),
+        "{list}"
+    );
+    assert_eq!(device["DeviceDisplayName"], json!("Desk Buzzer"), "{list}");
+    let _ = std::fs::remove_file(config);
+}

@@ -365,7 +365,12 @@ impl DeviceConfigStore {
         let mut definition = self.definitions.get(position)?.clone();
         definition.identifier = identifier;
         definition.user = UserDeviceSettings {
-            display_name: None,
+            // A simulated device declared in the user config may carry its display name there.
+            display_name: self
+                .simulated_devices
+                .iter()
+                .find(|entry| entry.address == address)
+                .and_then(|entry| entry.display_name.clone()),
             index: self.reserved_index(address),
             allow: self.rules_for(address).any(|rule| rule.allow),
             deny: self.rules_for(address).any(|rule| rule.deny),

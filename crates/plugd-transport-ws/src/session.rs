@@ -111,21 +111,19 @@ impl Session {
                 });
                 request
                     .into_actor(self)
-                    .map(move |result, session, ctx| {
-                        match result {
-                            Ok(Ok(accepted)) => {
-                                let frame = session.logic.accept(
-                                    handshake.id,
-                                    version,
-                                    &accepted.server_name,
-                                    accepted.max_ping_time_ms,
-                                    &accepted.devices,
-                                );
-                                ctx.text(frame);
-                            }
-                            Ok(Err(error)) => ctx.text(render::error(handshake.id, &error)),
-                            Err(_) => ctx.stop(),
+                    .map(move |result, session, ctx| match result {
+                        Ok(Ok(accepted)) => {
+                            let frame = session.logic.accept(
+                                handshake.id,
+                                version,
+                                &accepted.server_name,
+                                accepted.max_ping_time_ms,
+                                &accepted.devices,
+                            );
+                            ctx.text(frame);
                         }
+                        Ok(Err(error)) => ctx.text(render::error(handshake.id, &error)),
+                        Err(_) => ctx.stop(),
                     })
                     .wait(ctx);
             }
