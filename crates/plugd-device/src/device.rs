@@ -169,6 +169,8 @@ pub struct Device {
     protocol_session: ProtocolSession,
     /// Every output's current device value (what the encoder sees).
     outputs: OutputState,
+    /// Every output's value as of the last encode call (the encoder's `previous`).
+    written: OutputState,
     /// Every output's last client step and duration, for deduplication.
     last_steps: HashMap<OutputKey, (i32, Option<u32>)>,
     /// Who set each output last.
@@ -223,6 +225,7 @@ impl Device {
             index: None,
             protocol_session: ProtocolSession::default(),
             outputs: OutputState::new(),
+            written: OutputState::new(),
             last_steps: HashMap::new(),
             owners: HashMap::new(),
             pending: BTreeSet::new(),
@@ -479,13 +482,25 @@ impl Device {
         let context = EncodeContext {
             definition,
             current: &self.outputs,
+            previous: &self.written,
             changed: &changed,
             session: &self.protocol_session,
         };
         let commands = (self.protocol.encode)(&context).map_err(|error| {
             ButtplugError::from(DeviceError::UnhandledCommand(error.to_string()))
         })?;
+        for key in &changed {
+            if let Some(value) = self.outputs.get(key) {
+                self.written.insert(*key, *value);
+            }
+        }
         if commands.is_empty() {
+            // Protocols that write nothing for "off" (hgod) stop by going silent: the keepalive
+            // must not keep repeating the last running packet.
+            self.last_packet.clear();
+            if let Some(timer) = self.keepalive_timer.take() {
+                ctx.cancel_future(timer);
+            }
             return Ok(());
         }
         self.protocol_session.counter = self.protocol_session.counter.wrapping_add(1);

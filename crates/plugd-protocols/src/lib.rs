@@ -15,6 +15,8 @@
 mod model;
 pub mod protocols;
 mod registry;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use model::{
     EncodeContext, InitReply, InitStep, InputReadPlan, OutputState, OutputValue, ProtocolError,

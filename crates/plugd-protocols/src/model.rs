@@ -39,6 +39,9 @@ pub struct EncodeContext<'a> {
     pub definition: &'a DeviceDefinition,
     /// Every output's value *after* this command (changed ones already updated).
     pub current: &'a OutputState,
+    /// Every output's value as of the previous encode call (for protocols that compute from
+    /// the last position or speed). Absent: never written.
+    pub previous: &'a OutputState,
     /// Which outputs this command changed, in feature order. Never empty.
     pub changed: &'a [(FeatureIndex, OutputKind)],
     /// What the Device keeps for this protocol.
@@ -52,6 +55,13 @@ impl EncodeContext<'_> {
             .get(&(feature, kind))
             .map(|output| output.value)
             .unwrap_or(0)
+    }
+
+    /// The value an output had at the previous encode call, if it was ever written.
+    pub fn previous_value(&self, feature: FeatureIndex, kind: OutputKind) -> Option<i32> {
+        self.previous
+            .get(&(feature, kind))
+            .map(|output| output.value)
     }
 }
 

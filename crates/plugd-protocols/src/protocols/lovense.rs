@@ -503,6 +503,7 @@ mod tests {
         encode(&EncodeContext {
             definition,
             current: &current,
+            previous: &OutputState::new(),
             changed: &changed,
             session,
         })

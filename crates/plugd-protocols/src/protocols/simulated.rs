@@ -37,68 +37,39 @@ pub fn encode(context: &EncodeContext<'_>) -> Result<Vec<HardwareCommand>, Proto
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::{OutputState, OutputValue, ProtocolSession};
-    use plugd_config::{DeviceDefinition, UserDeviceSettings};
-    use plugd_core::{FeatureIndex, OutputKind};
-
-    fn check(values: &[(u32, OutputKind, i32, Option<u32>)], expected: &[&str]) {
-        let definition = DeviceDefinition {
-            protocol: NAME.to_string(),
-            identifier: None,
-            name: "Simulated".to_string(),
-            id: String::new(),
-            features: Vec::new(),
-            message_gap: None,
-            protocol_variant: None,
-            user: UserDeviceSettings::default(),
-        };
-        let mut current = OutputState::new();
-        let mut changed = Vec::new();
-        for (feature, kind, value, duration) in values {
-            current.insert(
-                (FeatureIndex(*feature), *kind),
-                OutputValue {
-                    value: *value,
-                    duration: *duration,
-                },
-            );
-            changed.push((FeatureIndex(*feature), *kind));
-        }
-        let session = ProtocolSession::default();
-        let context = EncodeContext {
-            definition: &definition,
-            current: &current,
-            changed: &changed,
-            session: &session,
-        };
-        let written: Vec<HardwareCommand> = encode(&context).unwrap();
-        let expected: Vec<HardwareCommand> = expected
-            .iter()
-            .map(|line| HardwareCommand::write(Endpoint::Tx, line.as_bytes()))
-            .collect();
-        assert_eq!(written, expected);
-    }
+    use crate::testing::{write, Harness};
+    use plugd_core::{Endpoint, OutputKind};
 
     #[test]
     fn each_changed_output_gets_its_own_line() {
-        check(
-            &[
-                (0, OutputKind::Vibrate, 50, None),
-                (1, OutputKind::Vibrate, 0, None),
-            ],
-            &["Vibrate:0:50;", "Vibrate:1:0;"],
+        let mut device = Harness::builtin(super::NAME, Some("simulated-2vibe"));
+        assert_eq!(
+            device.set(&[(0, OutputKind::Vibrate, 50), (1, OutputKind::Vibrate, 0)]),
+            vec![
+                write(Endpoint::Tx, b"Vibrate:0:50;"),
+                write(Endpoint::Tx, b"Vibrate:1:0;")
+            ]
+        );
+        assert_eq!(
+            device.stop(),
+            vec![
+                write(Endpoint::Tx, b"Vibrate:0:0;"),
+                write(Endpoint::Tx, b"Vibrate:1:0;")
+            ]
         );
     }
 
     #[test]
     fn rotation_keeps_its_sign_and_positions_carry_their_duration() {
-        check(
-            &[
-                (0, OutputKind::Rotate, -30, None),
-                (1, OutputKind::HwPositionWithDuration, 900, Some(500)),
-            ],
-            &["Rotate:0:-30;", "HwPositionWithDuration:1:900:500;"],
+        let mut rotator = Harness::builtin(super::NAME, Some("simulated-rotator"));
+        assert_eq!(
+            rotator.set(&[(0, OutputKind::Rotate, -30)]),
+            vec![write(Endpoint::Tx, b"Rotate:0:-30;")]
+        );
+        let mut stroker = Harness::builtin(super::NAME, Some("simulated-stroker"));
+        assert_eq!(
+            stroker.set_with_duration(&[(0, OutputKind::HwPositionWithDuration, 900, Some(500))]),
+            vec![write(Endpoint::Tx, b"HwPositionWithDuration:0:900:500;")]
         );
     }
 }
