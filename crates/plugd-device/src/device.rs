@@ -18,8 +18,8 @@ use plugd_core::{
 };
 use plugd_messages::{ButtplugError, DeviceError, InputReading, OutputCommand};
 use plugd_protocols::{
-    EncodeContext, InitReply, InitStep, InputReadPlan, OutputState, OutputValue, Protocol,
-    ProtocolError, ProtocolSession, ReadSource,
+    EncodeContext, InitContext, InitReply, InitRound, InitStep, InputReadPlan, OutputState,
+    OutputValue, Protocol, ProtocolError, ProtocolSession, ReadSource,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -30,6 +30,8 @@ use tokio::time::Instant;
 const INIT_DEADLINE: Duration = Duration::from_secs(30);
 /// How long an input read waits for the device's answer.
 const READ_TIMEOUT: Duration = Duration::from_secs(2);
+/// Init rounds a protocol may ask for before the device is given up.
+const MAX_INIT_ROUNDS: u32 = 16;
 
 /// An output is addressed by its feature and kind.
 type OutputKey = (FeatureIndex, OutputKind);
@@ -254,13 +256,37 @@ impl Device {
         let protocol = self.protocol;
         let identity = self.identity.clone();
         let config = self.config.clone();
+        let mut entropy = [0_u8; 32];
+        if let Err(error) = getrandom::fill(&mut entropy) {
+            tracing::warn!(%error, "no OS randomness for protocol nonces");
+        }
         let work = async move {
-            let mut replies = Vec::new();
+            let mut identify_replies = Vec::new();
             if let Some(identify_steps) = protocol.identify_steps {
-                run_steps(identify_steps(&identity), &me, &hardware, &mut replies).await?;
+                run_steps(
+                    identify_steps(&identity),
+                    &me,
+                    &hardware,
+                    &mut identify_replies,
+                )
+                .await?;
             }
+            let protocol = protocol
+                .switch_protocol
+                .and_then(|switch| switch(&identity, &identify_replies))
+                .and_then(|name| {
+                    let found = plugd_protocols::find(name);
+                    if found.is_none() {
+                        tracing::warn!(
+                            protocol = name,
+                            "identification chose a protocol without an encoder"
+                        );
+                    }
+                    found
+                })
+                .unwrap_or(protocol);
             let identifier = match protocol.resolve_identifier {
-                Some(resolve) => resolve(&identity, &replies),
+                Some(resolve) => resolve(&identity, &identify_replies),
                 None => Some(identity.name.clone()),
             };
             let definition = config
@@ -272,10 +298,32 @@ impl Device {
                 .await
                 .map_err(|_| InitError::ConfigGone)?
                 .ok_or_else(|| InitError::NoDefinition(identifier.clone()))?;
+            let session = ProtocolSession {
+                identifier,
+                init_replies: identify_replies,
+                counter: 0,
+                entropy,
+            };
+            let mut init_replies = Vec::new();
             if let Some(initialize) = protocol.initialize {
-                run_steps(initialize(&definition), &me, &hardware, &mut replies).await?;
+                for round in 0..MAX_INIT_ROUNDS {
+                    let context = InitContext {
+                        definition: &definition,
+                        session: &session,
+                        replies: &init_replies,
+                        round,
+                    };
+                    match initialize(&context).map_err(InitError::Protocol)? {
+                        InitRound::Done => break,
+                        InitRound::Steps(steps) => {
+                            run_steps(steps, &me, &hardware, &mut init_replies).await?
+                        }
+                    }
+                }
             }
-            Ok::<_, InitError>((definition, identifier, replies))
+            let mut session = session;
+            session.init_replies.extend(init_replies);
+            Ok::<_, InitError>((protocol, definition, session))
         };
         let deadline = async move {
             tokio::time::timeout(INIT_DEADLINE, work)
@@ -286,8 +334,9 @@ impl Device {
             deadline
                 .into_actor(self)
                 .map(|result, device, ctx| match result {
-                    Ok((definition, identifier, replies)) => {
-                        device.become_ready(definition, identifier, replies, ctx)
+                    Ok((protocol, definition, session)) => {
+                        device.protocol = protocol;
+                        device.become_ready(definition, session, ctx)
                     }
                     Err(error) => {
                         tracing::warn!(
@@ -306,19 +355,14 @@ impl Device {
     fn become_ready(
         &mut self,
         definition: DeviceDefinition,
-        identifier: Option<String>,
-        replies: Vec<InitReply>,
+        session: ProtocolSession,
         ctx: &mut Context<Self>,
     ) {
         self.message_gap = definition
             .message_gap
             .or(self.default_message_gap)
             .filter(|gap| !gap.is_zero());
-        self.protocol_session = ProtocolSession {
-            identifier,
-            init_replies: replies,
-            counter: 0,
-        };
+        self.protocol_session = session;
         tracing::info!(
             name = %definition.name,
             address = %self.identity.address,
@@ -639,6 +683,8 @@ enum InitError {
     DeviceGone,
     #[error("initialisation took longer than {INIT_DEADLINE:?}")]
     Deadline,
+    #[error("the protocol refused the device during init: {0}")]
+    Protocol(ProtocolError),
 }
 
 impl From<MailboxError> for InitError {

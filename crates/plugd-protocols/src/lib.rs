@@ -19,7 +19,7 @@ mod registry;
 pub(crate) mod testing;
 
 pub use model::{
-    EncodeContext, InitReply, InitStep, InputReadPlan, OutputState, OutputValue, ProtocolError,
-    ProtocolSession, ReadSource,
+    EncodeContext, InitContext, InitReply, InitRound, InitStep, InputReadPlan, OutputState,
+    OutputValue, ProtocolError, ProtocolSession, ReadSource,
 };
-pub use registry::{find, Protocol, PROTOCOLS};
+pub use registry::{find, EncodeFn, InitializeFn, Protocol, SwitchProtocolFn, PROTOCOLS};

@@ -30,6 +30,31 @@ pub struct ProtocolSession {
     /// A counter for protocols that number their packets; the Device adds one after every
     /// encode call that produced commands.
     pub counter: u32,
+    /// Random bytes drawn once per connection by the Device, for protocols whose handshakes
+    /// need a nonce (the protocol itself has no randomness).
+    pub entropy: [u8; 32],
+}
+
+/// What an init round may look at.
+#[derive(Debug, Clone, Copy)]
+pub struct InitContext<'a> {
+    /// The device.
+    pub definition: &'a DeviceDefinition,
+    /// What identification learned (identifier, its replies in `init_replies`, entropy).
+    pub session: &'a ProtocolSession,
+    /// Replies gathered by the earlier init rounds, in order.
+    pub replies: &'a [InitReply],
+    /// 0 for the first round.
+    pub round: u32,
+}
+
+/// What one init round asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InitRound {
+    /// Run these steps, then call again.
+    Steps(Vec<InitStep>),
+    /// Init is complete.
+    Done,
 }
 
 /// Everything an encoder may look at.

@@ -1,6 +1,8 @@
 //! The protocol registry: one line per protocol, sorted by name, and the lookup by database key.
 
-use crate::model::{EncodeContext, InitReply, InitStep, InputReadPlan, ProtocolError};
+use crate::model::{
+    EncodeContext, InitContext, InitReply, InitRound, InitStep, InputReadPlan, ProtocolError,
+};
 use crate::protocols;
 use plugd_config::{DeviceDefinition, DeviceIdentity};
 use plugd_core::{FeatureIndex, HardwareCommand, InputKind};
@@ -12,6 +14,13 @@ pub type EncodeFn = fn(&EncodeContext<'_>) -> Result<Vec<HardwareCommand>, Proto
 /// Picks the identifier from what identification gathered (see
 /// [`Protocol::resolve_identifier`]).
 pub type ResolveIdentifierFn = fn(&DeviceIdentity, &[InitReply]) -> Option<String>;
+
+/// Runs one round of init (see [`Protocol::initialize`]).
+pub type InitializeFn = fn(&InitContext<'_>) -> Result<InitRound, ProtocolError>;
+
+/// Hands a device over to another protocol after identification (see
+/// [`Protocol::switch_protocol`]).
+pub type SwitchProtocolFn = fn(&DeviceIdentity, &[InitReply]) -> Option<&'static str>;
 
 /// Says how to read one input of a feature (see [`Protocol::read_input`]).
 pub type ReadInputFn =
@@ -31,8 +40,13 @@ pub struct Protocol {
     /// Picks the identifier from what `identify_steps` gathered. Returns `None` for "use the
     /// protocol's defaults".
     pub resolve_identifier: Option<ResolveIdentifierFn>,
-    /// Steps run once the definition is known, before the device is announced.
-    pub initialize: Option<fn(&DeviceDefinition) -> Vec<InitStep>>,
+    /// After identification: the protocol that really drives this device, when it is another
+    /// one (hismith hands some models to hismith-mini). `None` keeps this protocol.
+    pub switch_protocol: Option<SwitchProtocolFn>,
+    /// Init, once the definition is known and before the device is announced, in rounds: the
+    /// Device runs each round's steps and calls again with every reply so far, until `Done`
+    /// (so an answer can shape the next writes: challenge/response handshakes).
+    pub initialize: Option<InitializeFn>,
     /// How to read an input, when the protocol reads it its own way.
     pub read_input: Option<ReadInputFn>,
     /// Re-send the last packet after this much silence (the device stops on its own otherwise).
@@ -47,6 +61,7 @@ impl Protocol {
             encode,
             identify_steps: None,
             resolve_identifier: None,
+            switch_protocol: None,
             initialize: None,
             read_input: None,
             keepalive: None,
@@ -64,12 +79,15 @@ impl Protocol {
         self
     }
 
-    /// Adds init steps.
-    pub const fn with_initialize(
-        mut self,
-        initialize: fn(&DeviceDefinition) -> Vec<InitStep>,
-    ) -> Self {
+    /// Adds init rounds.
+    pub const fn with_initialize(mut self, initialize: InitializeFn) -> Self {
         self.initialize = Some(initialize);
+        self
+    }
+
+    /// Adds a hand-over to another protocol after identification.
+    pub const fn with_switch_protocol(mut self, switch_protocol: SwitchProtocolFn) -> Self {
+        self.switch_protocol = Some(switch_protocol);
         self
     }
 
