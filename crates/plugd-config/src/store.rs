@@ -307,6 +307,25 @@ impl DeviceConfigStore {
         &self.database
     }
 
+    /// Every communication specifier for `transport`, the user's first, with its protocol:
+    /// what a DCM needs to know which ports or VID/PIDs to look at and how to open them.
+    pub fn specifiers_for(&self, transport: Transport) -> Vec<(String, CommunicationSpecifier)> {
+        let user = self
+            .user_specifiers
+            .iter()
+            .flat_map(|(name, list)| list.iter().map(move |specifier| (name.as_str(), specifier)));
+        let database = self.database.protocols().flat_map(|(name, entry)| {
+            entry
+                .communication()
+                .iter()
+                .map(move |specifier| (name, specifier))
+        });
+        user.chain(database)
+            .filter(|(_, specifier)| specifier.transport() == transport)
+            .map(|(name, specifier)| (name.to_string(), specifier.clone()))
+            .collect()
+    }
+
     /// Protocols whose specifiers describe `identity` (device-config.md §2.2): protocols with a
     /// matching user specifier first, then protocols with a matching database specifier, each
     /// group in protocol-name order, each protocol once. Whether plugd has an encoder for a

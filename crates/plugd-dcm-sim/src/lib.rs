@@ -33,14 +33,15 @@ impl SimulatedDcm {
 
 impl Actor for SimulatedDcm {
     type Context = Context<Self>;
+}
 
-    fn started(&mut self, ctx: &mut Self::Context) {
-        self.device_manager.do_send(RegisterDcm {
-            name: DCM_NAME,
-            availability: Availability::Available,
-            start: ctx.address().recipient(),
-            stop: ctx.address().recipient(),
-        });
+/// The registration the wiring sends to the DeviceManager for this DCM (before any scan).
+pub fn registration(dcm: &Addr<SimulatedDcm>) -> RegisterDcm {
+    RegisterDcm {
+        name: DCM_NAME,
+        availability: Availability::Available,
+        start: dcm.clone().recipient(),
+        stop: dcm.clone().recipient(),
     }
 }
 

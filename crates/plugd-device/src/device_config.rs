@@ -3,7 +3,8 @@
 
 use actix::prelude::*;
 use plugd_config::{
-    DeviceConfigStore, DeviceDefinition, DeviceIdentity, ProtocolMatch, SimulatedDeviceEntry,
+    CommunicationSpecifier, DeviceConfigStore, DeviceDefinition, DeviceIdentity, ProtocolMatch,
+    SimulatedDeviceEntry, Transport,
 };
 
 /// "What is this hardware?" Sent by a DCM for every found thing. Answers the first matching
@@ -36,6 +37,15 @@ pub struct ReservedIndices;
 #[derive(Debug, Message)]
 #[rtype(result = "Vec<SimulatedDeviceEntry>")]
 pub struct SimulatedDevices;
+
+/// Every specifier of one transport with its protocol (user specifiers first): which serial
+/// ports, VID/PIDs... a DCM should look at, and how to open them.
+#[derive(Debug, Message)]
+#[rtype(result = "Vec<(String, CommunicationSpecifier)>")]
+pub struct TransportSpecifiers {
+    /// The transport asking.
+    pub transport: Transport,
+}
 
 /// The actor. Lookups are synchronous and cheap; it never blocks.
 pub struct DeviceConfig {
@@ -119,5 +129,13 @@ impl Handler<SimulatedDevices> for DeviceConfig {
 
     fn handle(&mut self, _: SimulatedDevices, _: &mut Self::Context) -> Self::Result {
         self.store.user_simulated_devices()
+    }
+}
+
+impl Handler<TransportSpecifiers> for DeviceConfig {
+    type Result = Vec<(String, CommunicationSpecifier)>;
+
+    fn handle(&mut self, message: TransportSpecifiers, _: &mut Self::Context) -> Self::Result {
+        self.store.specifiers_for(message.transport)
     }
 }

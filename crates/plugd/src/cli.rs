@@ -61,7 +61,8 @@ pub struct Cli {
     #[arg(long)]
     pub use_bluetooth_le: bool,
 
-    /// Intiface Engine's serial switch. Not available in this build yet: logged and ignored.
+    /// Look for devices on the serial ports that serial specifiers name (the user config gives
+    /// a protocol a `serial` specifier with the port, as with Intiface).
     #[arg(long)]
     pub use_serial: bool,
 

@@ -23,6 +23,8 @@ pub struct Settings {
     pub user_simulated_devices: Vec<SimulatedDeviceEntry>,
     /// Start the demo devices.
     pub demo: bool,
+    /// Run the serial DCM (`--use-serial`).
+    pub use_serial: bool,
 }
 
 impl Settings {
@@ -33,7 +35,6 @@ impl Settings {
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
         let unavailable: Vec<&str> = [
             (cli.use_bluetooth_le, "--use-bluetooth-le"),
-            (cli.use_serial, "--use-serial"),
             (cli.use_hid, "--use-hid"),
             (cli.use_lovense_connect, "--use-lovense-connect"),
             (cli.use_lovense_dongle_serial, "--use-lovense-dongle-serial"),
@@ -99,6 +100,7 @@ impl Settings {
             device_config: DeviceConfigStore::new(database, user),
             user_simulated_devices,
             demo: cli.demo,
+            use_serial: cli.use_serial,
         })
     }
 }

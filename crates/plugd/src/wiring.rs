@@ -4,6 +4,7 @@
 use crate::settings::Settings;
 use actix::prelude::*;
 use actix_web::{dev::ServerHandle, web, App, HttpServer};
+use plugd_dcm_serial::SerialDcm;
 use plugd_dcm_sim::device_socket::{device_socket_route, DeviceSocketContext};
 use plugd_dcm_sim::virtual_device::{VirtualDevice, VirtualDeviceSpec};
 use plugd_dcm_sim::SimulatedDcm;
@@ -41,7 +42,18 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let config = DeviceConfig::new(settings.device_config).start();
     let device_manager = DeviceManager::new(config.clone()).start();
     let server = Server::new(settings.server, device_manager.clone()).start();
-    SimulatedDcm::new(device_manager.clone()).start();
+    let simulated = SimulatedDcm::new(device_manager.clone()).start();
+    device_manager
+        .send(plugd_dcm_sim::registration(&simulated))
+        .await
+        .map_err(|_| anyhow::anyhow!("the device manager stopped during start-up"))?;
+    if settings.use_serial {
+        let serial = SerialDcm::new(config.clone(), device_manager.clone()).start();
+        device_manager
+            .send(plugd_dcm_serial::registration(&serial))
+            .await
+            .map_err(|_| anyhow::anyhow!("the device manager stopped during start-up"))?;
+    }
 
     let mut http_servers = Vec::new();
     let limits = SessionLimits::default();

@@ -1,0 +1,79 @@
+//! Serial end to end over a pseudo-terminal pair: a user config puts a serial specifier on the
+//! pty, plugd runs with `--use-serial`, a real client's command arrives as bytes on the other side.
+
+mod support;
+
+use serde_json::json;
+use serialport::{SerialPort, TTYPort};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+use support::{message_name, Client, Plugd};
+
+fn expect_bytes(line: &mut TTYPort, expected: &[u8]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut got = Vec::new();
+    let mut buffer = [0_u8; 256];
+    while Instant::now() < deadline {
+        if let Ok(count) = line.read(&mut buffer) {
+            got.extend_from_slice(&buffer[..count]);
+            if got.ends_with(expected) {
+                return;
+            }
+        }
+    }
+    panic!(
+        "expected {:?} on the serial line, got {:?}",
+        String::from_utf8_lossy(expected),
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[test]
+fn client_command_reaches_a_toy_on_a_serial_port() {
+    let (mut line, far_end) = TTYPort::pair().expect("a pseudo-terminal pair");
+    let port = far_end.name().expect("pty name");
+    drop(far_end);
+    line.set_timeout(Duration::from_millis(100))
+        .expect("timeout");
+    let config = std::env::temp_dir().join(format!("plugd-serial-{}.json", std::process::id()));
+    std::fs::write(
+        &config,
+        json!({"version": {"major": 4, "minor": 0}, "user_configs": {"protocols": {"lovense": {
+            "communication": [{"serial": {"port": port, "baud_rate": 115200, "data_bits": 8,
+                                          "parity": "N", "stop_bits": 1}}]}}}})
+        .to_string(),
+    )
+    .expect("write user config");
+    let plugd = Plugd::start(&[
+        "--use-serial",
+        "--user-device-config-file",
+        config.to_str().expect("utf-8 path"),
+    ]);
+    let (mut client, _) = Client::handshake(&plugd, 4);
+    let toy = std::thread::spawn(move || {
+        expect_bytes(&mut line, b"DeviceType;");
+        line.write_all(b"S:37:SERIAL;").expect("answer");
+        expect_bytes(&mut line, b"Vibrate:10;");
+        expect_bytes(&mut line, b"Vibrate:0;");
+    });
+    let reply = client.request("StartScanning", json!({}));
+    assert_eq!(message_name(&reply), "Ok", "{reply}");
+    let event = client.event("DeviceList");
+    let devices = event["DeviceList"]["Devices"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let device = devices
+        .values()
+        .next()
+        .unwrap_or_else(|| panic!("no device: {event}"));
+    assert_eq!(device["DeviceName"], json!("Lovense Lush"));
+    let index = device["DeviceIndex"].clone();
+    client.request(
+        "OutputCmd",
+        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 10}}}),
+    );
+    client.request("StopCmd", json!({"DeviceIndex": index}));
+    toy.join().expect("the toy saw the vibrate and the stop");
+    let _ = std::fs::remove_file(config);
+}
