@@ -5,7 +5,7 @@
 //! by the Device actor, which owns all state and all time.
 //!
 //! Principal types: [`Protocol`] (one registry entry), [`PROTOCOLS`] (the sorted registry),
-//! [`EncodeContext`], [`InitStep`], [`InputReadPlan`], [`ProtocolError`].
+//! [`EncodeContext`], [`InitStep`], [`InputReadPlan`], [`SubscribePlan`], [`ProtocolError`].
 //!
 //! **Architecture Invariant:** no actix, no tokio, no clock, no atomics, cells, locks or mutable
 //! statics. Data in, bytes out.
@@ -19,7 +19,10 @@ mod registry;
 pub(crate) mod testing;
 
 pub use model::{
-    EncodeContext, InitContext, InitReply, InitRound, InitStep, InputReadPlan, OutputState,
-    OutputValue, ProtocolError, ProtocolSession, ReadSource,
+    EncodeContext, InitContext, InitReply, InitRound, InitStep, InputReadPlan, NotifiedReading,
+    OutputState, OutputValue, ProtocolError, ProtocolSession, ReadSource, SubscribePlan,
 };
-pub use registry::{find, EncodeFn, InitializeFn, Protocol, SwitchProtocolFn, PROTOCOLS};
+pub use registry::{
+    find, EncodeFn, InitializeFn, ParseNotificationFn, Protocol, SubscribeInputFn,
+    SwitchProtocolFn, PROTOCOLS,
+};

@@ -1,8 +1,8 @@
 //! The data protocols receive and return: output values, the per-device protocol session, init
-//! steps and input read plans.
+//! steps, input read plans, input subscription plans and the readings found in notifications.
 
 use plugd_config::DeviceDefinition;
-use plugd_core::{Endpoint, FeatureIndex, HardwareCommand, OutputKind};
+use plugd_core::{Endpoint, FeatureIndex, HardwareCommand, InputKind, OutputKind};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -164,6 +164,30 @@ pub enum ReadSource {
         /// Which endpoint.
         endpoint: Endpoint,
     },
+}
+
+/// How to turn one input's notifications on and off (see `Protocol::subscribe_input`). The
+/// Device sends `subscribe` when the first client subscribes to the input and `unsubscribe`
+/// when the last one is gone. It shares endpoints between inputs: a `Subscribe` for an endpoint
+/// already subscribed (by another input, a raw subscription or init) is not sent again, and an
+/// `Unsubscribe` for an endpoint still in use is held back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscribePlan {
+    /// Sent, in order, when the input gets its first subscriber.
+    pub subscribe: Vec<HardwareCommand>,
+    /// Sent, in order, when the input loses its last subscriber.
+    pub unsubscribe: Vec<HardwareCommand>,
+}
+
+/// One input value found in a notification (see `Protocol::parse_notification`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotifiedReading {
+    /// The feature holding the input.
+    pub feature: FeatureIndex,
+    /// Which input.
+    pub kind: InputKind,
+    /// The value, in the input's range.
+    pub value: i32,
 }
 
 /// Why a protocol could not do what was asked.

@@ -1,11 +1,12 @@
 //! The protocol registry: one line per protocol, sorted by name, and the lookup by database key.
 
 use crate::model::{
-    EncodeContext, InitContext, InitReply, InitRound, InitStep, InputReadPlan, ProtocolError,
+    EncodeContext, InitContext, InitReply, InitRound, InitStep, InputReadPlan, NotifiedReading,
+    ProtocolError, SubscribePlan,
 };
 use crate::protocols;
 use plugd_config::{DeviceDefinition, DeviceIdentity};
-use plugd_core::{FeatureIndex, HardwareCommand, InputKind};
+use plugd_core::{Endpoint, FeatureIndex, HardwareCommand, InputKind};
 use std::time::Duration;
 
 /// The encode function every protocol has.
@@ -25,6 +26,13 @@ pub type SwitchProtocolFn = fn(&DeviceIdentity, &[InitReply]) -> Option<&'static
 /// Says how to read one input of a feature (see [`Protocol::read_input`]).
 pub type ReadInputFn =
     fn(&DeviceDefinition, FeatureIndex, InputKind) -> Result<InputReadPlan, ProtocolError>;
+
+/// Says how to turn one input's notifications on and off (see [`Protocol::subscribe_input`]).
+pub type SubscribeInputFn =
+    fn(&DeviceDefinition, FeatureIndex, InputKind) -> Result<SubscribePlan, ProtocolError>;
+
+/// Finds the input values in a notification (see [`Protocol::parse_notification`]).
+pub type ParseNotificationFn = fn(&DeviceDefinition, Endpoint, &[u8]) -> Vec<NotifiedReading>;
 
 /// One protocol: its database key and its functions. Build with [`Protocol::new`] and the
 /// `with_*` methods.
@@ -51,6 +59,12 @@ pub struct Protocol {
     pub read_input: Option<ReadInputFn>,
     /// Re-send the last packet after this much silence (the device stops on its own otherwise).
     pub keepalive: Option<Duration>,
+    /// How to subscribe to an input whose feature declares `Subscribe` (v4 `InputCmd`
+    /// Subscribe). Without it such a subscription is refused (ERROR_DEVICE UnhandledCommand).
+    pub subscribe_input: Option<SubscribeInputFn>,
+    /// Turns a notification nobody else waited for into input values; the Device hands each
+    /// to the clients subscribed to that input. Garbage gives no readings, never an error.
+    pub parse_notification: Option<ParseNotificationFn>,
 }
 
 impl Protocol {
@@ -65,6 +79,8 @@ impl Protocol {
             initialize: None,
             read_input: None,
             keepalive: None,
+            subscribe_input: None,
+            parse_notification: None,
         }
     }
 
@@ -97,6 +113,18 @@ impl Protocol {
         self
     }
 
+    /// Adds input subscriptions: how to turn an input's notifications on and off, and how to
+    /// read values out of them.
+    pub const fn with_subscriptions(
+        mut self,
+        subscribe: SubscribeInputFn,
+        parse: ParseNotificationFn,
+    ) -> Self {
+        self.subscribe_input = Some(subscribe);
+        self.parse_notification = Some(parse);
+        self
+    }
+
     /// Adds a keepalive period.
     pub const fn with_keepalive(mut self, period: Duration) -> Self {
         self.keepalive = Some(period);
@@ -114,6 +142,11 @@ impl std::fmt::Debug for Protocol {
 
 /// Every protocol plugd implements, sorted by name.
 pub static PROTOCOLS: &[Protocol] = &[
+    Protocol::new(protocols::kgoal_boost::NAME, protocols::kgoal_boost::encode)
+        .with_subscriptions(
+            protocols::kgoal_boost::subscribe_input,
+            protocols::kgoal_boost::parse_notification,
+        ),
     Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
         .with_identify(
             protocols::lovense::identify_steps,
