@@ -147,13 +147,32 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::kgoal_boost::subscribe_input,
             protocols::kgoal_boost::parse_notification,
         ),
+    Protocol::new(protocols::libo_elle::NAME, protocols::libo_elle::encode),
+    Protocol::new(protocols::libo_vibes::NAME, protocols::libo_vibes::encode),
+    Protocol::new(protocols::lovedistance::NAME, protocols::lovedistance::encode)
+        .with_initialize(protocols::lovedistance::initialize),
     Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
         .with_identify(
             protocols::lovense::identify_steps,
             protocols::lovense::resolve_identifier,
         )
         .with_read_input(protocols::lovense::read_input),
+    Protocol::new(protocols::sensee::NAME, protocols::sensee::encode),
+    Protocol::new(protocols::sensee_v2::NAME, protocols::sensee_v2::encode)
+        .with_initialize(protocols::sensee_v2::initialize),
+    Protocol::new(protocols::sexverse_lg389::NAME, protocols::sexverse_lg389::encode),
+    Protocol::new(protocols::sexverse_v1::NAME, protocols::sexverse_v1::encode),
+    Protocol::new(protocols::sexverse_v2::NAME, protocols::sexverse_v2::encode)
+        .with_initialize(protocols::sexverse_v2::initialize),
+    Protocol::new(protocols::sexverse_v3::NAME, protocols::sexverse_v3::encode)
+        .with_keepalive(protocols::sexverse_v3::KEEPALIVE),
+    Protocol::new(protocols::sexverse_v4::NAME, protocols::sexverse_v4::encode),
+    Protocol::new(protocols::sexverse_v5::NAME, protocols::sexverse_v5::encode),
     Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
+    Protocol::new(protocols::wevibe::NAME, protocols::wevibe::encode)
+        .with_initialize(protocols::wevibe::initialize),
+    Protocol::new(protocols::wevibe_8bit::NAME, protocols::wevibe_8bit::encode),
+    Protocol::new(protocols::wevibe_chorus::NAME, protocols::wevibe_chorus::encode),
 ];
 
 /// The protocol with this database key.
