@@ -157,9 +157,17 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::lovense::resolve_identifier,
         )
         .with_read_input(protocols::lovense::read_input),
+    Protocol::new(protocols::mizzzee::NAME, protocols::mizzzee::encode),
+    Protocol::new(protocols::mizzzee_v2::NAME, protocols::mizzzee_v2::encode),
+    Protocol::new(protocols::mizzzee_v3::NAME, protocols::mizzzee_v3::encode)
+        .with_keepalive(protocols::mizzzee_v3::KEEPALIVE),
+    Protocol::new(protocols::nobra::NAME, protocols::nobra::encode)
+        .with_initialize(protocols::nobra::initialize),
+    Protocol::new(protocols::omobo::NAME, protocols::omobo::encode),
     Protocol::new(protocols::sensee::NAME, protocols::sensee::encode),
     Protocol::new(protocols::sensee_v2::NAME, protocols::sensee_v2::encode)
         .with_initialize(protocols::sensee_v2::initialize),
+    Protocol::new(protocols::serveu::NAME, protocols::serveu::encode),
     Protocol::new(protocols::sexverse_lg389::NAME, protocols::sexverse_lg389::encode),
     Protocol::new(protocols::sexverse_v1::NAME, protocols::sexverse_v1::encode),
     Protocol::new(protocols::sexverse_v2::NAME, protocols::sexverse_v2::encode)
@@ -169,10 +177,20 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::sexverse_v4::NAME, protocols::sexverse_v4::encode),
     Protocol::new(protocols::sexverse_v5::NAME, protocols::sexverse_v5::encode),
     Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
+    Protocol::new(protocols::tcode_v03::NAME, protocols::tcode_v03::encode),
+    Protocol::new(protocols::tryfun::NAME, protocols::tryfun::encode),
+    Protocol::new(protocols::tryfun_blackhole::NAME, protocols::tryfun_blackhole::encode),
+    Protocol::new(protocols::tryfun_meta2::NAME, protocols::tryfun_meta2::encode),
+    Protocol::new(protocols::wetoy::NAME, protocols::wetoy::encode)
+        .with_initialize(protocols::wetoy::initialize),
     Protocol::new(protocols::wevibe::NAME, protocols::wevibe::encode)
         .with_initialize(protocols::wevibe::initialize),
     Protocol::new(protocols::wevibe_8bit::NAME, protocols::wevibe_8bit::encode),
     Protocol::new(protocols::wevibe_chorus::NAME, protocols::wevibe_chorus::encode),
+    Protocol::new(protocols::xibao::NAME, protocols::xibao::encode),
+    Protocol::new(protocols::xiuxiuda::NAME, protocols::xiuxiuda::encode),
+    Protocol::new(protocols::xuanhuan::NAME, protocols::xuanhuan::encode)
+        .with_keepalive(protocols::xuanhuan::KEEPALIVE),
 ];
 
 /// The protocol with this database key.
