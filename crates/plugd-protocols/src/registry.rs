@@ -142,6 +142,11 @@ impl std::fmt::Debug for Protocol {
 
 /// Every protocol plugd implements, sorted by name.
 pub static PROTOCOLS: &[Protocol] = &[
+    Protocol::new(protocols::foreo::NAME, protocols::foreo::encode),
+    Protocol::new(protocols::galaku::NAME, protocols::galaku::encode)
+        .with_read_input(protocols::galaku::read_input),
+    Protocol::new(protocols::galaku_pump::NAME, protocols::galaku_pump::encode),
+    Protocol::new(protocols::joyhub::NAME, protocols::joyhub::encode),
     Protocol::new(protocols::kgoal_boost::NAME, protocols::kgoal_boost::encode)
         .with_subscriptions(
             protocols::kgoal_boost::subscribe_input,
@@ -157,13 +162,30 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::lovense::resolve_identifier,
         )
         .with_read_input(protocols::lovense::read_input),
+    Protocol::new(protocols::magic_motion_1::NAME, protocols::magic_motion_1::encode),
+    Protocol::new(protocols::magic_motion_2::NAME, protocols::magic_motion_2::encode),
+    Protocol::new(protocols::magic_motion_3::NAME, protocols::magic_motion_3::encode),
+    Protocol::new(protocols::magic_motion_4::NAME, protocols::magic_motion_4::encode),
     Protocol::new(protocols::mizzzee::NAME, protocols::mizzzee::encode),
     Protocol::new(protocols::mizzzee_v2::NAME, protocols::mizzzee_v2::encode),
     Protocol::new(protocols::mizzzee_v3::NAME, protocols::mizzzee_v3::encode)
         .with_keepalive(protocols::mizzzee_v3::KEEPALIVE),
+    Protocol::new(protocols::monsterpub::NAME, protocols::monsterpub::encode)
+        .with_identify(
+            protocols::monsterpub::identify_steps,
+            protocols::monsterpub::resolve_identifier,
+        )
+        .with_initialize(protocols::monsterpub::initialize),
     Protocol::new(protocols::nobra::NAME, protocols::nobra::encode)
         .with_initialize(protocols::nobra::initialize),
     Protocol::new(protocols::omobo::NAME, protocols::omobo::encode),
+    Protocol::new(protocols::satisfyer::NAME, protocols::satisfyer::encode)
+        .with_identify(
+            protocols::satisfyer::identify_steps,
+            protocols::satisfyer::resolve_identifier,
+        )
+        .with_initialize(protocols::satisfyer::initialize)
+        .with_keepalive(protocols::satisfyer::KEEPALIVE),
     Protocol::new(protocols::sensee::NAME, protocols::sensee::encode),
     Protocol::new(protocols::sensee_v2::NAME, protocols::sensee_v2::encode)
         .with_initialize(protocols::sensee_v2::initialize),
@@ -177,18 +199,6 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::sexverse_v4::NAME, protocols::sexverse_v4::encode),
     Protocol::new(protocols::sexverse_v5::NAME, protocols::sexverse_v5::encode),
     Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
-    Protocol::new(protocols::svakom_alex::NAME, protocols::svakom_alex::encode),
-    Protocol::new(protocols::svakom_alex_v2::NAME, protocols::svakom_alex_v2::encode),
-    Protocol::new(protocols::svakom_barnard::NAME, protocols::svakom_barnard::encode),
-    Protocol::new(protocols::svakom_iker::NAME, protocols::svakom_iker::encode),
-    Protocol::new(protocols::svakom_pulse::NAME, protocols::svakom_pulse::encode),
-    Protocol::new(protocols::svakom_sam2::NAME, protocols::svakom_sam2::encode),
-    Protocol::new(protocols::svakom_v1::NAME, protocols::svakom_v1::encode),
-    Protocol::new(protocols::svakom_v2::NAME, protocols::svakom_v2::encode),
-    Protocol::new(protocols::svakom_v3::NAME, protocols::svakom_v3::encode),
-    Protocol::new(protocols::svakom_v4::NAME, protocols::svakom_v4::encode),
-    Protocol::new(protocols::svakom_v5::NAME, protocols::svakom_v5::encode),
-    Protocol::new(protocols::svakom_v6::NAME, protocols::svakom_v6::encode),
     Protocol::new(protocols::tcode_v03::NAME, protocols::tcode_v03::encode),
     Protocol::new(protocols::tryfun::NAME, protocols::tryfun::encode),
     Protocol::new(protocols::tryfun_blackhole::NAME, protocols::tryfun_blackhole::encode),
