@@ -142,30 +142,43 @@ impl std::fmt::Debug for Protocol {
 
 /// Every protocol plugd implements, sorted by name.
 pub static PROTOCOLS: &[Protocol] = &[
+    Protocol::new(protocols::adrienlastic::NAME, protocols::adrienlastic::encode),
+    Protocol::new(protocols::amorelie_joy::NAME, protocols::amorelie_joy::encode)
+        .with_initialize(protocols::amorelie_joy::initialize),
+    Protocol::new(protocols::cachito::NAME, protocols::cachito::encode),
+    Protocol::new(protocols::cowgirl::NAME, protocols::cowgirl::encode),
     Protocol::new(protocols::foreo::NAME, protocols::foreo::encode),
     Protocol::new(protocols::galaku::NAME, protocols::galaku::encode)
         .with_read_input(protocols::galaku::read_input),
     Protocol::new(protocols::galaku_pump::NAME, protocols::galaku_pump::encode),
+    Protocol::new(protocols::itoys::NAME, protocols::itoys::encode),
     Protocol::new(protocols::joyhub::NAME, protocols::joyhub::encode),
     Protocol::new(protocols::kgoal_boost::NAME, protocols::kgoal_boost::encode)
         .with_subscriptions(
             protocols::kgoal_boost::subscribe_input,
             protocols::kgoal_boost::parse_notification,
         ),
+    Protocol::new(protocols::lelo_f1sv2::NAME, protocols::lelo_f1sv2::encode)
+        .with_initialize(protocols::lelo_f1sv2::initialize),
+    Protocol::new(protocols::lelo_harmony::NAME, protocols::lelo_harmony::encode)
+        .with_initialize(protocols::lelo_harmony::initialize),
     Protocol::new(protocols::libo_elle::NAME, protocols::libo_elle::encode),
     Protocol::new(protocols::libo_vibes::NAME, protocols::libo_vibes::encode),
     Protocol::new(protocols::lovedistance::NAME, protocols::lovedistance::encode)
         .with_initialize(protocols::lovedistance::initialize),
+    Protocol::new(protocols::lovehoney_desire::NAME, protocols::lovehoney_desire::encode),
     Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
         .with_identify(
             protocols::lovense::identify_steps,
             protocols::lovense::resolve_identifier,
         )
         .with_read_input(protocols::lovense::read_input),
+    Protocol::new(protocols::luvmazer::NAME, protocols::luvmazer::encode),
     Protocol::new(protocols::magic_motion_1::NAME, protocols::magic_motion_1::encode),
     Protocol::new(protocols::magic_motion_2::NAME, protocols::magic_motion_2::encode),
     Protocol::new(protocols::magic_motion_3::NAME, protocols::magic_motion_3::encode),
     Protocol::new(protocols::magic_motion_4::NAME, protocols::magic_motion_4::encode),
+    Protocol::new(protocols::meese::NAME, protocols::meese::encode),
     Protocol::new(protocols::mizzzee::NAME, protocols::mizzzee::encode),
     Protocol::new(protocols::mizzzee_v2::NAME, protocols::mizzzee_v2::encode),
     Protocol::new(protocols::mizzzee_v3::NAME, protocols::mizzzee_v3::encode)
@@ -176,9 +189,24 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::monsterpub::resolve_identifier,
         )
         .with_initialize(protocols::monsterpub::initialize),
+    Protocol::new(protocols::motorbunny::NAME, protocols::motorbunny::encode),
+    Protocol::new(protocols::mysteryvibe::NAME, protocols::mysteryvibe::encode)
+        .with_initialize(protocols::mysteryvibe::initialize)
+        .with_keepalive(protocols::mysteryvibe::KEEPALIVE),
+    Protocol::new(protocols::mysteryvibe_v2::NAME, protocols::mysteryvibe_v2::encode)
+        .with_initialize(protocols::mysteryvibe_v2::initialize)
+        .with_keepalive(protocols::mysteryvibe_v2::KEEPALIVE),
     Protocol::new(protocols::nobra::NAME, protocols::nobra::encode)
         .with_initialize(protocols::nobra::initialize),
     Protocol::new(protocols::omobo::NAME, protocols::omobo::encode),
+    Protocol::new(protocols::patoo::NAME, protocols::patoo::encode)
+        .with_identify(
+            protocols::patoo::identify_steps,
+            protocols::patoo::resolve_identifier,
+        ),
+    Protocol::new(protocols::picobong::NAME, protocols::picobong::encode),
+    Protocol::new(protocols::pink_punch::NAME, protocols::pink_punch::encode),
+    Protocol::new(protocols::sakuraneko::NAME, protocols::sakuraneko::encode),
     Protocol::new(protocols::satisfyer::NAME, protocols::satisfyer::encode)
         .with_identify(
             protocols::satisfyer::identify_steps,
@@ -215,6 +243,8 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::tryfun::NAME, protocols::tryfun::encode),
     Protocol::new(protocols::tryfun_blackhole::NAME, protocols::tryfun_blackhole::encode),
     Protocol::new(protocols::tryfun_meta2::NAME, protocols::tryfun_meta2::encode),
+    Protocol::new(protocols::vorze_sa::NAME, protocols::vorze_sa::encode)
+        .with_initialize(protocols::vorze_sa::initialize),
     Protocol::new(protocols::wetoy::NAME, protocols::wetoy::encode)
         .with_initialize(protocols::wetoy::initialize),
     Protocol::new(protocols::wevibe::NAME, protocols::wevibe::encode)
@@ -225,6 +255,7 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::xiuxiuda::NAME, protocols::xiuxiuda::encode),
     Protocol::new(protocols::xuanhuan::NAME, protocols::xuanhuan::encode)
         .with_keepalive(protocols::xuanhuan::KEEPALIVE),
+    Protocol::new(protocols::zalo::NAME, protocols::zalo::encode),
 ];
 
 /// The protocol with this database key.
