@@ -134,6 +134,44 @@ mod tests {
     }
 
     #[test]
+    fn the_ble_name_and_a_user_serial_port_both_reach_nobra() {
+        use plugd_config::{
+            DeviceConfigStore, DeviceDatabase, DeviceIdentity, Transport, UserConfig,
+        };
+        // The database's serial specifier names port "default"; a user specifier names the
+        // real port (device-config.md §2.2). Both transports then drive the same bytes.
+        let user = UserConfig::from_json(
+            r#"{ "version": { "major": 4, "minor": 0 }, "user_configs": { "protocols": {
+                   "nobra": { "communication": [ { "serial": { "port": "/dev/ttyACM0",
+                     "baud_rate": 19200, "data_bits": 8, "parity": "N", "stop_bits": 1 } } ] } } } }"#,
+        )
+        .expect("user config parses");
+        let store = DeviceConfigStore::new(DeviceDatabase::builtin(), Some(user));
+        let matched = |identity: &DeviceIdentity| -> Vec<String> {
+            store
+                .find_protocols(identity)
+                .into_iter()
+                .map(|found| found.protocol)
+                .collect()
+        };
+        let serial = DeviceIdentity::named(Transport::Serial, "/dev/ttyACM0", "/dev/ttyACM0");
+        assert_eq!(matched(&serial), ["nobra"]);
+        let other_port = DeviceIdentity::named(Transport::Serial, "/dev/ttyACM1", "/dev/ttyACM1");
+        assert!(!matched(&other_port).contains(&"nobra".to_string()));
+        let ble = DeviceIdentity::named(Transport::Btle, "Nobra Control 2", "aa:bb");
+        assert_eq!(matched(&ble), ["nobra"]);
+        let definition = store
+            .definition(super::NAME, Some("/dev/ttyACM0"), "/dev/ttyACM0")
+            .expect("defaults");
+        assert_eq!(definition.name, "Nobra's Silicone Dreams Toy");
+        let mut device = Harness::with_definition(definition);
+        assert_eq!(
+            device.set(&[(0, OutputKind::Vibrate, 15)]),
+            vec![write(Endpoint::Tx, &[0x6f])]
+        );
+    }
+
+    #[test]
     fn speeds_outside_the_range_and_other_outputs_are_refused() {
         let mut device = Harness::builtin(super::NAME, None);
         assert!(device.try_set(&[(0, OutputKind::Vibrate, 16)]).is_err());

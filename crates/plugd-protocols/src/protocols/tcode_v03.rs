@@ -258,6 +258,42 @@ mod tests {
     }
 
     #[test]
+    fn a_serial_port_named_in_the_user_config_selects_its_configuration() {
+        use plugd_config::{DeviceIdentity, Transport};
+        // device-config.md §3.1: the serial identifier is the port name.
+        let user = UserConfig::from_json(
+            r#"{ "version": { "major": 4, "minor": 0 }, "user_configs": { "protocols": {
+              "tcode-v03": {
+                "communication": [ { "serial": { "port": "/dev/ttyUSB0", "baud_rate": 115200,
+                                     "data_bits": 8, "parity": "N", "stop_bits": 1 } } ],
+                "configurations": [ { "identifier": ["/dev/ttyUSB0"], "name": "My Stroker",
+                  "id": "b0000000-0000-4000-8000-000000000001",
+                  "features": [ { "index": 0, "id": "b0000000-0000-4000-8000-0000000000a0",
+                    "output": { "hw_position_with_duration": { "value": [0, 100],
+                                                               "duration": [0, 100000] } } } ]
+                } ] } } } }"#,
+        )
+        .expect("user config parses");
+        let store = DeviceConfigStore::new(DeviceDatabase::builtin(), Some(user));
+        let port = DeviceIdentity::named(Transport::Serial, "/dev/ttyUSB0", "/dev/ttyUSB0");
+        let matched: Vec<String> = store
+            .find_protocols(&port)
+            .into_iter()
+            .map(|found| found.protocol)
+            .collect();
+        assert_eq!(matched, [super::NAME]);
+        let definition = store
+            .definition(super::NAME, Some("/dev/ttyUSB0"), "/dev/ttyUSB0")
+            .expect("the user configuration");
+        assert_eq!(definition.name, "My Stroker");
+        let mut device = Harness::with_definition(definition);
+        assert_eq!(
+            lines(&mut device, &[(0, HwPositionWithDuration, 75, Some(400))]),
+            ["L075I400\n"]
+        );
+    }
+
+    #[test]
     fn stop_leaves_the_database_axis_alone() {
         let mut device = Harness::builtin(super::NAME, None);
         assert_eq!(device.stop(), vec![]);
