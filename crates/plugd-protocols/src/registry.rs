@@ -145,13 +145,38 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::adrienlastic::NAME, protocols::adrienlastic::encode),
     Protocol::new(protocols::amorelie_joy::NAME, protocols::amorelie_joy::encode)
         .with_initialize(protocols::amorelie_joy::initialize),
+    Protocol::new(protocols::aneros::NAME, protocols::aneros::encode),
+    Protocol::new(protocols::ankni::NAME, protocols::ankni::encode)
+        .with_initialize(protocols::ankni::initialize),
     Protocol::new(protocols::cachito::NAME, protocols::cachito::encode),
     Protocol::new(protocols::cowgirl::NAME, protocols::cowgirl::encode),
+    Protocol::new(
+        protocols::cowgirl_cone::NAME,
+        protocols::cowgirl_cone::encode,
+    )
+    .with_initialize(protocols::cowgirl_cone::initialize),
+    Protocol::new(protocols::cueme::NAME, protocols::cueme::encode).with_identify(
+        protocols::cueme::identify_steps,
+        protocols::cueme::resolve_identifier,
+    ),
+    Protocol::new(protocols::feelingso::NAME, protocols::feelingso::encode),
+    Protocol::new(
+        protocols::fleshy_thrust::NAME,
+        protocols::fleshy_thrust::encode,
+    ),
     Protocol::new(protocols::foreo::NAME, protocols::foreo::encode),
+    Protocol::new(protocols::fox::NAME, protocols::fox::encode),
+    Protocol::new(protocols::fredorch::NAME, protocols::fredorch::encode)
+        .with_identify(
+            protocols::fredorch::identify_steps,
+            protocols::fredorch::resolve_identifier,
+        )
+        .with_initialize(protocols::fredorch::initialize),
     Protocol::new(protocols::galaku::NAME, protocols::galaku::encode)
         .with_read_input(protocols::galaku::read_input),
     Protocol::new(protocols::galaku_pump::NAME, protocols::galaku_pump::encode),
     Protocol::new(protocols::itoys::NAME, protocols::itoys::encode),
+    Protocol::new(protocols::jejoue::NAME, protocols::jejoue::encode),
     Protocol::new(protocols::joyhub::NAME, protocols::joyhub::encode),
     Protocol::new(protocols::kgoal_boost::NAME, protocols::kgoal_boost::encode)
         .with_subscriptions(
@@ -162,8 +187,13 @@ pub static PROTOCOLS: &[Protocol] = &[
         .with_initialize(protocols::lelo_f1sv2::initialize),
     Protocol::new(protocols::lelo_harmony::NAME, protocols::lelo_harmony::encode)
         .with_initialize(protocols::lelo_harmony::initialize),
+    Protocol::new(protocols::leten::NAME, protocols::leten::encode)
+        .with_initialize(protocols::leten::initialize)
+        .with_keepalive(protocols::leten::KEEPALIVE),
     Protocol::new(protocols::libo_elle::NAME, protocols::libo_elle::encode),
     Protocol::new(protocols::libo_vibes::NAME, protocols::libo_vibes::encode),
+    Protocol::new(protocols::loob::NAME, protocols::loob::encode)
+        .with_initialize(protocols::loob::initialize),
     Protocol::new(protocols::lovedistance::NAME, protocols::lovedistance::encode)
         .with_initialize(protocols::lovedistance::initialize),
     Protocol::new(protocols::lovehoney_desire::NAME, protocols::lovehoney_desire::encode),
@@ -190,6 +220,8 @@ pub static PROTOCOLS: &[Protocol] = &[
         )
         .with_initialize(protocols::monsterpub::initialize),
     Protocol::new(protocols::motorbunny::NAME, protocols::motorbunny::encode),
+    Protocol::new(protocols::muse::NAME, protocols::muse::encode)
+        .with_keepalive(protocols::muse::KEEPALIVE),
     Protocol::new(protocols::mysteryvibe::NAME, protocols::mysteryvibe::encode)
         .with_initialize(protocols::mysteryvibe::initialize)
         .with_keepalive(protocols::mysteryvibe::KEEPALIVE),
@@ -214,6 +246,10 @@ pub static PROTOCOLS: &[Protocol] = &[
         )
         .with_initialize(protocols::satisfyer::initialize)
         .with_keepalive(protocols::satisfyer::KEEPALIVE),
+    Protocol::new(protocols::sayberx::NAME, protocols::sayberx::encode).with_identify(
+        protocols::sayberx::identify_steps,
+        protocols::sayberx::resolve_identifier,
+    ),
     Protocol::new(protocols::sensee::NAME, protocols::sensee::encode),
     Protocol::new(protocols::sensee_v2::NAME, protocols::sensee_v2::encode)
         .with_initialize(protocols::sensee_v2::initialize),
@@ -243,6 +279,14 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::tryfun::NAME, protocols::tryfun::encode),
     Protocol::new(protocols::tryfun_blackhole::NAME, protocols::tryfun_blackhole::encode),
     Protocol::new(protocols::tryfun_meta2::NAME, protocols::tryfun_meta2::encode),
+    Protocol::new(
+        protocols::vibratissimo::NAME,
+        protocols::vibratissimo::encode,
+    )
+    .with_identify(
+        protocols::vibratissimo::identify_steps,
+        protocols::vibratissimo::resolve_identifier,
+    ),
     Protocol::new(protocols::vorze_sa::NAME, protocols::vorze_sa::encode)
         .with_initialize(protocols::vorze_sa::initialize),
     Protocol::new(protocols::wetoy::NAME, protocols::wetoy::encode)
