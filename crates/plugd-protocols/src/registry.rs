@@ -175,6 +175,20 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::galaku::NAME, protocols::galaku::encode)
         .with_read_input(protocols::galaku::read_input),
     Protocol::new(protocols::galaku_pump::NAME, protocols::galaku_pump::encode),
+    Protocol::new(protocols::hismith::NAME, protocols::hismith::encode)
+        .with_identify(
+            protocols::hismith::identify_steps,
+            protocols::hismith::resolve_identifier,
+        )
+        .with_switch_protocol(protocols::hismith::switch_protocol),
+    Protocol::new(
+        protocols::hismith_mini::NAME,
+        protocols::hismith_mini::encode,
+    )
+    .with_identify(
+        protocols::hismith_mini::identify_steps,
+        protocols::hismith_mini::resolve_identifier,
+    ),
     Protocol::new(protocols::itoys::NAME, protocols::itoys::encode),
     Protocol::new(protocols::jejoue::NAME, protocols::jejoue::encode),
     Protocol::new(protocols::joyhub::NAME, protocols::joyhub::encode),
@@ -183,6 +197,30 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::kgoal_boost::subscribe_input,
             protocols::kgoal_boost::parse_notification,
         ),
+    Protocol::new(
+        protocols::kiiroo_powershot::NAME,
+        protocols::kiiroo_powershot::encode,
+    ),
+    Protocol::new(
+        protocols::kiiroo_prowand::NAME,
+        protocols::kiiroo_prowand::encode,
+    ),
+    Protocol::new(protocols::kiiroo_v1::NAME, protocols::kiiroo_v1::encode)
+        .with_initialize(protocols::kiiroo_v1::initialize)
+        .with_keepalive(protocols::kiiroo_v1::KEEPALIVE),
+    Protocol::new(protocols::kiiroo_v2::NAME, protocols::kiiroo_v2::encode)
+        .with_initialize(protocols::kiiroo_v2::initialize),
+    Protocol::new(
+        protocols::kiiroo_v2_vibrator::NAME,
+        protocols::kiiroo_v2_vibrator::encode,
+    ),
+    Protocol::new(protocols::kiiroo_v21::NAME, protocols::kiiroo_v21::encode)
+        .with_read_input(protocols::kiiroo_v21::read_input),
+    Protocol::new(
+        protocols::kiiroo_v21_initialized::NAME,
+        protocols::kiiroo_v21_initialized::encode,
+    )
+    .with_initialize(protocols::kiiroo_v21_initialized::initialize),
     Protocol::new(protocols::lelo_f1sv2::NAME, protocols::lelo_f1sv2::encode)
         .with_initialize(protocols::lelo_f1sv2::initialize),
     Protocol::new(protocols::lelo_harmony::NAME, protocols::lelo_harmony::encode)
