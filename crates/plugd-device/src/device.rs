@@ -1,40 +1,57 @@
 //! Device: one actor per connected device. Runs the protocol's identification and init, then
 //! owns everything about the device while it lives: the definition, every output's current
-//! value and who set it, the message gap, keepalive, notification waiters. It validates each
-//! command against the definition, deduplicates unchanged values, calls the protocol's pure
-//! encoder and sends the bytes to its Hardware.
+//! value and who set it, the message gap, keepalive, notification waiters, and who subscribed
+//! to which input or raw endpoint. It validates each command against the definition,
+//! deduplicates unchanged values, calls the protocol's pure encoder and sends the bytes to its
+//! Hardware.
 //!
-//! Receives `DeviceOutput`, `DeviceStop`, `StopOwnedBy`, `DeviceInput`, `AssignIndex`,
-//! `ShutdownDevice` from the DeviceManager and `HardwareEvent`s from its transport. Sends
-//! `DeviceReady` / `DeviceGone` to the DeviceManager.
+//! Receives `DeviceOutput`, `DeviceStop`, `StopOwnedBy`, `DeviceInput`, `DeviceRaw`,
+//! `AssignIndex`, `ShutdownDevice` from the DeviceManager and `HardwareEvent`s from its
+//! transport. Sends `DeviceReady` / `DeviceGone` / `SubscriptionReading` to the DeviceManager.
+//!
+//! Subscriptions: an input subscription is kept per (feature, input) with its subscribers; the
+//! protocol's `SubscribePlan` is sent when the first client subscribes and its unsubscribe part
+//! when the last one is gone (unsubscribe, StopCmd with Inputs, the client leaving). Endpoints
+//! are shared: an endpoint stays subscribed while an input, a raw subscription or the protocol's
+//! own init needs it. A notification goes to the endpoint's raw subscribers, then to whoever
+//! waits for it (init, reads), else through the protocol's `parse_notification` to the
+//! subscribers of each input it holds — each subscriber only gets values that changed.
 
 use crate::device_config::{DeviceConfig, LookupDefinition};
 use crate::hardware::{HardwareCall, HardwareError, HardwareEvent, HardwareReply};
 use actix::prelude::*;
+use plugd_config::InputDefinition;
 use plugd_config::{DeviceDefinition, DeviceIdentity};
 use plugd_core::{
     DeviceIndex, Endpoint, FeatureIndex, HardwareCommand, InputCommand, InputKind, OutputKind,
     SessionId,
 };
-use plugd_messages::{ButtplugError, DeviceError, InputReading, OutputCommand};
+use plugd_messages::{
+    ButtplugError, DeviceError, InputReading, OutputCommand, RawCommand, RawReading,
+};
 use plugd_protocols::{
     EncodeContext, InitContext, InitReply, InitRound, InitStep, InputReadPlan, OutputState,
-    OutputValue, Protocol, ProtocolError, ProtocolSession, ReadSource,
+    OutputValue, Protocol, ProtocolError, ProtocolSession, ReadSource, SubscribePlan,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 /// How long identification plus init may take before the device is given up.
 const INIT_DEADLINE: Duration = Duration::from_secs(30);
-/// How long an input read waits for the device's answer.
+/// How long an input read waits for the device's answer (also a raw read's default).
 const READ_TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest a raw read may wait, whatever its `Timeout` says: the client's later replies
+/// wait behind it (replies leave in request order).
+const RAW_READ_TIMEOUT_LIMIT: Duration = Duration::from_secs(10);
 /// Init rounds a protocol may ask for before the device is given up.
 const MAX_INIT_ROUNDS: u32 = 16;
 
 /// An output is addressed by its feature and kind.
 type OutputKey = (FeatureIndex, OutputKind);
+/// So is an input.
+type InputKey = (FeatureIndex, InputKind);
 
 /// The identified, initialised device, reported to the DeviceManager. Its reply is the index
 /// clients will know the device by.
@@ -47,6 +64,8 @@ pub struct DeviceReady {
     pub definition: DeviceDefinition,
     /// The gap the Device applies between writes.
     pub message_gap: Option<Duration>,
+    /// The hardware's endpoints (what raw messages may address).
+    pub endpoints: Vec<Endpoint>,
     /// The Device itself.
     pub device: Addr<Device>,
 }
@@ -80,6 +99,9 @@ pub struct DeviceOutput {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), ButtplugError>")]
 pub struct DeviceStop {
+    /// Who asked: with `inputs`, that client's input subscriptions are dropped (readings go
+    /// only to their subscriber, so one client cannot end another's). `None`: everyone's.
+    pub session: Option<SessionId>,
     /// One feature, or every feature.
     pub feature: Option<FeatureIndex>,
     /// Zero the outputs.
@@ -88,7 +110,7 @@ pub struct DeviceStop {
     pub inputs: bool,
 }
 
-/// A client left: zero every output it set last and drop its subscriptions.
+/// A client left: zero every output it set last and drop its subscriptions (inputs and raw).
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct StopOwnedBy {
@@ -110,6 +132,40 @@ pub struct DeviceInput {
     pub command: InputCommand,
 }
 
+/// Talk to one endpoint directly: write, read, subscribe or unsubscribe (v2–v3 `Raw*Cmd`).
+/// Bypasses validation, deduplication, the message gap and the protocol. The DeviceManager
+/// sends it only when raw access is enabled. A read replies with the bytes.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Option<RawReading>, ButtplugError>")]
+pub struct DeviceRaw {
+    /// Who asked (raw subscriptions are per client).
+    pub session: SessionId,
+    /// The endpoint; it must be one the hardware has.
+    pub endpoint: Endpoint,
+    /// What to do there.
+    pub command: RawCommand,
+}
+
+/// A reading for one client's subscription. Sent by a Device to the DeviceManager, which hands
+/// it to the Server and so to that client only.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SubscriptionReading {
+    /// The subscriber.
+    pub session: SessionId,
+    /// The reading.
+    pub reading: SubscribedReading,
+}
+
+/// What a subscription delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscribedReading {
+    /// An input value (v4 `InputReading`, Id 0).
+    Input(InputReading),
+    /// A raw endpoint's notification (v2–v3 `RawReading`, Id 0).
+    Raw(RawReading),
+}
+
 /// Stop every output, let go of the hardware and end. Replies once the stop commands and the
 /// disconnect were handed to the transport.
 #[derive(Debug, Message)]
@@ -126,6 +182,14 @@ struct SendAndAwait {
     command: Option<HardwareCommand>,
     endpoint: Option<Endpoint>,
     timeout: Duration,
+}
+
+/// One subscribed input: how to turn it off, and who gets its readings.
+struct InputSubscription {
+    /// The protocol's plan (its `subscribe` part also says which endpoints it holds).
+    plan: SubscribePlan,
+    /// Each subscriber with the last value it was sent (`None`: nothing yet).
+    subscribers: BTreeMap<SessionId, Option<i32>>,
 }
 
 /// Someone waiting for the next notification (init steps, notification-based reads).
@@ -157,6 +221,8 @@ pub struct Device {
     ready_to: Recipient<DeviceReady>,
     /// Where DeviceGone goes.
     gone_to: Recipient<DeviceGone>,
+    /// Where subscription readings go (the DeviceManager).
+    readings_to: Recipient<SubscriptionReading>,
     /// Definition lookups.
     config: Addr<DeviceConfig>,
     /// The transport's default gap.
@@ -189,6 +255,13 @@ pub struct Device {
     keepalive_timer: Option<SpawnHandle>,
     /// Waiting for notifications, oldest first.
     waiters: Vec<NotificationWaiter>,
+    /// Endpoints the protocol subscribed on its own (identification, init, read plans): it
+    /// relies on their notifications, so a client's unsubscribe never turns them off.
+    protocol_subscribed: BTreeSet<Endpoint>,
+    /// Input subscriptions, by input.
+    inputs: BTreeMap<InputKey, InputSubscription>,
+    /// Raw subscriptions: endpoint → the clients that get its notifications.
+    raw_subscribers: BTreeMap<Endpoint, BTreeSet<SessionId>>,
 }
 
 /// What a DCM hands over to start a Device.
@@ -212,6 +285,7 @@ impl Device {
         config: Addr<DeviceConfig>,
         ready_to: Recipient<DeviceReady>,
         gone_to: Recipient<DeviceGone>,
+        readings_to: Recipient<SubscriptionReading>,
     ) -> Self {
         Device {
             identity: parts.identity,
@@ -220,6 +294,7 @@ impl Device {
             hardware: parts.hardware,
             ready_to,
             gone_to,
+            readings_to,
             config,
             default_message_gap: parts.default_message_gap,
             phase: Phase::Initializing,
@@ -236,6 +311,9 @@ impl Device {
             last_packet: Vec::new(),
             keepalive_timer: None,
             waiters: Vec::new(),
+            protocol_subscribed: BTreeSet::new(),
+            inputs: BTreeMap::new(),
+            raw_subscribers: BTreeMap::new(),
         }
     }
 
@@ -262,12 +340,14 @@ impl Device {
         }
         let work = async move {
             let mut identify_replies = Vec::new();
+            let mut subscribed = BTreeSet::new();
             if let Some(identify_steps) = protocol.identify_steps {
                 run_steps(
                     identify_steps(&identity),
                     &me,
                     &hardware,
                     &mut identify_replies,
+                    &mut subscribed,
                 )
                 .await?;
             }
@@ -316,14 +396,15 @@ impl Device {
                     match initialize(&context).map_err(InitError::Protocol)? {
                         InitRound::Done => break,
                         InitRound::Steps(steps) => {
-                            run_steps(steps, &me, &hardware, &mut init_replies).await?
+                            run_steps(steps, &me, &hardware, &mut init_replies, &mut subscribed)
+                                .await?
                         }
                     }
                 }
             }
             let mut session = session;
             session.init_replies.extend(init_replies);
-            Ok::<_, InitError>((protocol, definition, session))
+            Ok::<_, InitError>((protocol, definition, session, subscribed))
         };
         let deadline = async move {
             tokio::time::timeout(INIT_DEADLINE, work)
@@ -334,8 +415,9 @@ impl Device {
             deadline
                 .into_actor(self)
                 .map(|result, device, ctx| match result {
-                    Ok((protocol, definition, session)) => {
+                    Ok((protocol, definition, session, subscribed)) => {
                         device.protocol = protocol;
+                        device.protocol_subscribed = subscribed;
                         device.become_ready(definition, session, ctx)
                     }
                     Err(error) => {
@@ -374,6 +456,7 @@ impl Device {
             address: self.identity.address.clone(),
             definition: definition.clone(),
             message_gap: self.message_gap,
+            endpoints: self.endpoints.clone(),
             device: ctx.address(),
         };
         self.phase = Phase::Ready(Box::new(definition));
@@ -547,7 +630,9 @@ impl Device {
             }
             return Ok(());
         }
-        self.protocol_session.counter = self.protocol_session.counter.wrapping_add(1);
+        // Protocols that number their packets number each one (tryfun-*).
+        let written = u32::try_from(commands.len()).unwrap_or(u32::MAX);
+        self.protocol_session.counter = self.protocol_session.counter.wrapping_add(written);
         for command in &commands {
             self.hardware
                 .do_send(HardwareCall::Command(command.clone()));
@@ -693,16 +778,31 @@ impl From<MailboxError> for InitError {
     }
 }
 
-/// Runs init steps in order against the hardware.
+/// Keeps `subscribed` in step with a command the protocol sent on its own.
+fn note_subscription(subscribed: &mut BTreeSet<Endpoint>, command: &HardwareCommand) {
+    match command {
+        HardwareCommand::Subscribe { endpoint } => {
+            subscribed.insert(*endpoint);
+        }
+        HardwareCommand::Unsubscribe { endpoint } => {
+            subscribed.remove(endpoint);
+        }
+        HardwareCommand::Write { .. } => {}
+    }
+}
+
+/// Runs init steps in order against the hardware; notes the endpoints they subscribe.
 async fn run_steps(
     steps: Vec<InitStep>,
     me: &Addr<Device>,
     hardware: &Recipient<HardwareCall>,
     replies: &mut Vec<InitReply>,
+    subscribed: &mut BTreeSet<Endpoint>,
 ) -> Result<(), InitError> {
     for step in steps {
         match step {
             InitStep::Send(command) => {
+                note_subscription(subscribed, &command);
                 hardware.send(HardwareCall::Command(command)).await??;
             }
             InitStep::Read {
@@ -727,6 +827,7 @@ async fn run_steps(
                 timeout,
                 attempts,
             } => {
+                note_subscription(subscribed, &command);
                 for _ in 0..attempts.max(1) {
                     let reply = me
                         .send(SendAndAwait {
@@ -788,27 +889,11 @@ impl Handler<HardwareEvent> for Device {
     fn handle(&mut self, event: HardwareEvent, ctx: &mut Self::Context) {
         match event {
             HardwareEvent::Notification { endpoint, data } => {
-                let mut reply = Some(InitReply { endpoint, data });
-                let mut still_waiting = Vec::with_capacity(self.waiters.len());
-                for waiter in self.waiters.drain(..) {
-                    if waiter.reply.is_closed() {
-                        continue;
-                    }
-                    let wants = waiter.endpoint.is_none_or(|wanted| wanted == endpoint);
-                    match reply.take() {
-                        Some(delivered) if wants => {
-                            if let Err(returned) = waiter.reply.send(delivered) {
-                                reply = Some(returned);
-                            }
-                        }
-                        other => {
-                            reply = other;
-                            still_waiting.push(waiter);
-                        }
-                    }
-                }
-                self.waiters = still_waiting;
-                if let Some(unclaimed) = reply {
+                self.deliver_raw(endpoint, &data);
+                let Some(unclaimed) = self.hand_to_waiter(InitReply { endpoint, data }) else {
+                    return;
+                };
+                if !self.deliver_inputs(&unclaimed) {
                     tracing::trace!(
                         endpoint = %unclaimed.endpoint,
                         bytes = ?unclaimed.data,
@@ -879,6 +964,10 @@ impl Handler<DeviceStop> for Device {
                 .into());
             }
         }
+        if message.inputs {
+            // Raw subscriptions are not inputs: a v2/v3 StopDeviceCmd keeps them (as 9.x did).
+            self.drop_subscriptions(message.session, message.feature, false);
+        }
         if message.outputs {
             self.stop_outputs(message.feature, ctx)?;
         }
@@ -890,6 +979,7 @@ impl Handler<StopOwnedBy> for Device {
     type Result = ();
 
     fn handle(&mut self, message: StopOwnedBy, ctx: &mut Self::Context) {
+        self.drop_subscriptions(Some(message.session), None, true);
         let owned: Vec<OutputKey> = self
             .owners
             .iter()
@@ -903,26 +993,170 @@ impl Handler<StopOwnedBy> for Device {
 }
 
 impl Handler<DeviceInput> for Device {
-    type Result = ResponseFuture<Result<Option<InputReading>, ButtplugError>>;
+    type Result = ResponseActFuture<Self, Result<Option<InputReading>, ButtplugError>>;
 
     fn handle(&mut self, message: DeviceInput, _: &mut Self::Context) -> Self::Result {
-        let prepared = self.prepare_input(&message);
-        let plan = match prepared {
-            Ok(plan) => plan,
-            Err(error) => return Box::pin(async move { Err(error) }),
+        let key = (message.feature, message.kind);
+        match message.command {
+            InputCommand::Read => Box::pin(self.read_input(key).into_actor(self)),
+            InputCommand::Subscribe => self.subscribe_input(message.session, key),
+            InputCommand::Unsubscribe => self.unsubscribe_input(message.session, key),
+        }
+    }
+}
+
+impl Handler<DeviceRaw> for Device {
+    type Result = ResponseActFuture<Self, Result<Option<RawReading>, ButtplugError>>;
+
+    fn handle(&mut self, message: DeviceRaw, _: &mut Self::Context) -> Self::Result {
+        if let Err(error) = self.definition() {
+            return ready(Err(error));
+        }
+        let endpoint = message.endpoint;
+        if !self.endpoints.contains(&endpoint) {
+            return ready(Err(DeviceError::InvalidEndpoint(endpoint.name()).into()));
+        }
+        let device = self.index.unwrap_or(DeviceIndex(0));
+        match message.command {
+            RawCommand::Write {
+                data,
+                write_with_response,
+            } => {
+                let sent = self.send_all(vec![HardwareCommand::Write {
+                    endpoint,
+                    data,
+                    write_with_response,
+                }]);
+                Box::pin(async move { sent.await.map(|()| None) }.into_actor(self))
+            }
+            RawCommand::Read { length, timeout_ms } => {
+                let timeout = match timeout_ms {
+                    None | Some(0) => READ_TIMEOUT,
+                    Some(ms) => Duration::from_millis(u64::from(ms)).min(RAW_READ_TIMEOUT_LIMIT),
+                };
+                let request = self.hardware.send(HardwareCall::Read {
+                    endpoint,
+                    length,
+                    timeout,
+                });
+                Box::pin(
+                    async move {
+                        let data = match request.await {
+                            Ok(Ok(HardwareReply::Data(data))) => data,
+                            Ok(Ok(HardwareReply::Done)) => Vec::new(),
+                            Ok(Err(error)) => return Err(hardware_failure(error)),
+                            Err(_) => return Err(hardware_failure(HardwareError::Disconnected)),
+                        };
+                        Ok(Some(RawReading {
+                            device,
+                            endpoint,
+                            data,
+                        }))
+                    }
+                    .into_actor(self),
+                )
+            }
+            RawCommand::Subscribe => self.subscribe_raw(message.session, endpoint),
+            RawCommand::Unsubscribe => self.unsubscribe_raw(message.session, endpoint),
+        }
+    }
+}
+
+impl Handler<ShutdownDevice> for Device {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, message: ShutdownDevice, ctx: &mut Self::Context) -> Self::Result {
+        tracing::info!(
+            address = %self.identity.address,
+            index = ?self.index,
+            reason = message.reason,
+            "stopping device"
+        );
+        if matches!(self.phase, Phase::Ready(_)) {
+            if let Err(error) = self.stop_outputs(None, ctx) {
+                tracing::warn!(%error, "stop on shutdown failed");
+            }
+        }
+        self.drop_subscriptions(None, None, true);
+        // Everything sent so far is queued at the transport; a Disconnect behind it is handled
+        // after them, so the stop bytes leave first.
+        let hardware = self.hardware.clone();
+        Box::pin(
+            async move {
+                let _ = hardware.send(HardwareCall::Disconnect).await;
+            }
+            .into_actor(self)
+            .map(|(), _, ctx| ctx.stop()),
+        )
+    }
+}
+
+/// Inputs: reads, subscriptions and what notifications carry.
+impl Device {
+    /// The input `key` of the definition, if the device is ready and has it.
+    fn input_definition(&self, key: InputKey) -> Result<&InputDefinition, ButtplugError> {
+        let definition = self.definition()?;
+        let feature = definition
+            .feature(key.0)
+            .filter(|feature| !feature.is_placeholder())
+            .ok_or_else(|| {
+                DeviceError::DeviceFeatureIndexError(
+                    u32::try_from(definition.features.len()).unwrap_or(u32::MAX),
+                    key.0 .0,
+                )
+            })?;
+        feature
+            .input(key.1)
+            .ok_or_else(|| DeviceError::MessageNotSupported("InputCmd".to_string()).into())
+    }
+
+    /// The input `key` if it declares `command`; else MessageNotSupported (protocol.md §8.6:
+    /// plugd checks the feature's command list before asking the protocol).
+    fn check_input_command(
+        &self,
+        key: InputKey,
+        command: InputCommand,
+    ) -> Result<(), ButtplugError> {
+        if self.input_definition(key)?.commands.contains(&command) {
+            Ok(())
+        } else {
+            Err(DeviceError::MessageNotSupported("InputCmd".to_string()).into())
+        }
+    }
+
+    /// One read of an input, answered with its reading.
+    fn read_input(
+        &mut self,
+        key: InputKey,
+    ) -> impl std::future::Future<Output = Result<Option<InputReading>, ButtplugError>> + 'static
+    {
+        let prepared = self
+            .check_input_command(key, InputCommand::Read)
+            .and_then(|()| self.definition())
+            .and_then(|definition| self.read_plan(definition, key.0, key.1));
+        let (plan, notification) = match prepared {
+            Ok(plan) => {
+                for command in &plan.send {
+                    note_subscription(&mut self.protocol_subscribed, command);
+                }
+                let notification = match plan.source {
+                    ReadSource::Notification { endpoint } => {
+                        Some(self.wait_for_notification(Some(endpoint)))
+                    }
+                    ReadSource::Read { .. } => None,
+                };
+                for command in &plan.send {
+                    self.hardware
+                        .do_send(HardwareCall::Command(command.clone()));
+                }
+                (Ok(plan), notification)
+            }
+            Err(error) => (Err(error), None),
         };
         let index = self.index.unwrap_or(DeviceIndex(0));
         let hardware = self.hardware.clone();
-        let notification = match plan.source {
-            ReadSource::Notification { endpoint } => {
-                Some(self.wait_for_notification(Some(endpoint)))
-            }
-            ReadSource::Read { .. } => None,
-        };
-        for command in &plan.send {
-            hardware.do_send(HardwareCall::Command(command.clone()));
-        }
-        Box::pin(async move {
+        async move {
+            let plan = plan?;
             let bytes = match (plan.source, notification) {
                 (_, Some(receiver)) => tokio::time::timeout(READ_TIMEOUT, receiver)
                     .await
@@ -964,66 +1198,365 @@ impl Handler<DeviceInput> for Device {
                 .map_err(|error| DeviceError::DeviceCommunicationError(error.to_string()))?;
             Ok(Some(InputReading {
                 device: index,
-                feature: message.feature,
-                kind: message.kind,
+                feature: key.0,
+                kind: key.1,
                 value,
             }))
-        })
+        }
     }
-}
 
-impl Device {
-    /// Validates an input request; returns how to read it. Subscriptions are not supported by
-    /// any implemented protocol yet, so they are refused here with MessageNotSupported.
-    fn prepare_input(&self, message: &DeviceInput) -> Result<InputReadPlan, ButtplugError> {
-        let definition = self.definition()?;
-        let feature = definition
-            .feature(message.feature)
-            .filter(|feature| !feature.is_placeholder())
-            .ok_or_else(|| {
-                DeviceError::DeviceFeatureIndexError(
-                    u32::try_from(definition.features.len()).unwrap_or(u32::MAX),
-                    message.feature.0,
-                )
-            })?;
-        let input = feature
-            .input(message.kind)
-            .ok_or_else(|| DeviceError::MessageNotSupported("InputCmd".to_string()))?;
-        let supported = match message.command {
-            InputCommand::Read => input.commands.contains(&InputCommand::Read),
-            InputCommand::Subscribe | InputCommand::Unsubscribe => false,
+    /// Adds `session` to the input's subscribers; the first subscriber turns the input on.
+    fn subscribe_input(
+        &mut self,
+        session: SessionId,
+        key: InputKey,
+    ) -> ResponseActFuture<Self, Result<Option<InputReading>, ButtplugError>> {
+        if let Err(error) = self.check_input_command(key, InputCommand::Subscribe) {
+            return ready(Err(error));
+        }
+        if let Some(subscription) = self.inputs.get_mut(&key) {
+            subscription.subscribers.entry(session).or_insert(None);
+            return ready(Ok(None));
+        }
+        let Some(subscribe) = self.protocol.subscribe_input else {
+            return ready(Err(DeviceError::UnhandledCommand(
+                "Command not implemented for this protocol: InputCmd (Subscribe)".to_string(),
+            )
+            .into()));
         };
-        if !supported {
-            return Err(DeviceError::MessageNotSupported("InputCmd".to_string()).into());
+        let plan = match self
+            .definition()
+            .and_then(|definition| subscribe(definition, key.0, key.1).map_err(protocol_refusal))
+        {
+            Ok(plan) => plan,
+            Err(error) => return ready(Err(error)),
+        };
+        let commands = plan
+            .subscribe
+            .iter()
+            .filter(|command| !self.already_subscribed(command))
+            .cloned()
+            .collect();
+        self.inputs.insert(
+            key,
+            InputSubscription {
+                plan,
+                subscribers: BTreeMap::from([(session, None)]),
+            },
+        );
+        tracing::debug!(%session, feature = %key.0, input = %key.1, "input subscribed");
+        let sent = self.send_all(commands);
+        Box::pin(sent.into_actor(self).map(move |result, device, _| {
+            result.map(|()| None).inspect_err(|_| {
+                // Turning it on failed: this subscription does not exist.
+                if let Some(subscription) = device.inputs.get_mut(&key) {
+                    subscription.subscribers.remove(&session);
+                    if subscription.subscribers.is_empty() {
+                        device.inputs.remove(&key);
+                    }
+                }
+            })
+        }))
+    }
+
+    /// Removes `session` from the input's subscribers; the last one leaving turns it off.
+    /// Unsubscribing what was not subscribed is Ok and sends nothing.
+    fn unsubscribe_input(
+        &mut self,
+        session: SessionId,
+        key: InputKey,
+    ) -> ResponseActFuture<Self, Result<Option<InputReading>, ButtplugError>> {
+        if let Err(error) = self.check_input_command(key, InputCommand::Subscribe) {
+            return ready(Err(error));
         }
-        self.read_plan(definition, message.feature, message.kind)
+        let Some(subscription) = self.inputs.get_mut(&key) else {
+            return ready(Ok(None));
+        };
+        if subscription.subscribers.remove(&session).is_none()
+            || !subscription.subscribers.is_empty()
+        {
+            return ready(Ok(None));
+        }
+        let commands = self.forget_inputs(vec![key]);
+        tracing::debug!(%session, feature = %key.0, input = %key.1, "input unsubscribed");
+        let sent = self.send_all(commands);
+        Box::pin(
+            sent.into_actor(self)
+                .map(|result, _, _| result.map(|()| None)),
+        )
+    }
+
+    /// Adds `session` to the endpoint's raw subscribers, subscribing the endpoint if nothing
+    /// holds it yet.
+    fn subscribe_raw(
+        &mut self,
+        session: SessionId,
+        endpoint: Endpoint,
+    ) -> ResponseActFuture<Self, Result<Option<RawReading>, ButtplugError>> {
+        if self
+            .raw_subscribers
+            .get(&endpoint)
+            .is_some_and(|sessions| sessions.contains(&session))
+        {
+            return ready(Ok(None));
+        }
+        let in_use = self.endpoint_in_use(endpoint);
+        self.raw_subscribers
+            .entry(endpoint)
+            .or_default()
+            .insert(session);
+        if in_use {
+            return ready(Ok(None));
+        }
+        let sent = self.send_all(vec![HardwareCommand::Subscribe { endpoint }]);
+        Box::pin(sent.into_actor(self).map(move |result, device, _| {
+            result.map(|()| None).inspect_err(|_| {
+                device.forget_raw_subscriber(endpoint, session);
+            })
+        }))
+    }
+
+    /// Removes `session` from the endpoint's raw subscribers, unsubscribing the endpoint when
+    /// nothing holds it any more.
+    fn unsubscribe_raw(
+        &mut self,
+        session: SessionId,
+        endpoint: Endpoint,
+    ) -> ResponseActFuture<Self, Result<Option<RawReading>, ButtplugError>> {
+        if !self.forget_raw_subscriber(endpoint, session) || self.endpoint_in_use(endpoint) {
+            return ready(Ok(None));
+        }
+        let sent = self.send_all(vec![HardwareCommand::Unsubscribe { endpoint }]);
+        Box::pin(
+            sent.into_actor(self)
+                .map(|result, _, _| result.map(|()| None)),
+        )
+    }
+
+    /// Drops the subscriptions of `session` (every client's when `None`), of one feature or all,
+    /// raw ones too when `raw`; turns off whatever nobody needs any more. Never delayed.
+    fn drop_subscriptions(
+        &mut self,
+        session: Option<SessionId>,
+        feature: Option<FeatureIndex>,
+        raw: bool,
+    ) {
+        let mut emptied = Vec::new();
+        for (key, subscription) in &mut self.inputs {
+            if feature.is_some_and(|feature| feature != key.0) {
+                continue;
+            }
+            match session {
+                Some(session) => {
+                    subscription.subscribers.remove(&session);
+                }
+                None => subscription.subscribers.clear(),
+            }
+            if subscription.subscribers.is_empty() {
+                emptied.push(*key);
+            }
+        }
+        let mut commands = self.forget_inputs(emptied);
+        if raw {
+            let endpoints: Vec<Endpoint> = self.raw_subscribers.keys().copied().collect();
+            for endpoint in endpoints {
+                let emptied = match session {
+                    Some(session) => self.forget_raw_subscriber(endpoint, session),
+                    None => self.raw_subscribers.remove(&endpoint).is_some(),
+                };
+                if emptied && !self.endpoint_in_use(endpoint) {
+                    commands.push(HardwareCommand::Unsubscribe { endpoint });
+                }
+            }
+        }
+        let mut unsubscribed = BTreeSet::new();
+        for command in commands {
+            if let HardwareCommand::Unsubscribe { endpoint } = &command {
+                if !unsubscribed.insert(*endpoint) {
+                    continue;
+                }
+            }
+            self.hardware.do_send(HardwareCall::Command(command));
+        }
+    }
+
+    /// Removes these input subscriptions; returns their unsubscribe commands, without the
+    /// unsubscribes of endpoints something else still holds.
+    fn forget_inputs(&mut self, keys: Vec<InputKey>) -> Vec<HardwareCommand> {
+        let plans: Vec<SubscribePlan> = keys
+            .into_iter()
+            .filter_map(|key| self.inputs.remove(&key))
+            .map(|subscription| subscription.plan)
+            .collect();
+        plans
+            .into_iter()
+            .flat_map(|plan| plan.unsubscribe)
+            .filter(|command| match command {
+                HardwareCommand::Unsubscribe { endpoint } => !self.endpoint_in_use(*endpoint),
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// Removes one raw subscriber; true when it was the endpoint's last one.
+    fn forget_raw_subscriber(&mut self, endpoint: Endpoint, session: SessionId) -> bool {
+        let Some(sessions) = self.raw_subscribers.get_mut(&endpoint) else {
+            return false;
+        };
+        if !sessions.remove(&session) {
+            return false;
+        }
+        if sessions.is_empty() {
+            self.raw_subscribers.remove(&endpoint);
+            return true;
+        }
+        false
+    }
+
+    /// Whether anything holds the endpoint's notifications on: the protocol itself, a raw
+    /// subscriber, or a subscribed input whose plan subscribed it.
+    fn endpoint_in_use(&self, endpoint: Endpoint) -> bool {
+        self.protocol_subscribed.contains(&endpoint)
+            || self
+                .raw_subscribers
+                .get(&endpoint)
+                .is_some_and(|sessions| !sessions.is_empty())
+            || self.inputs.values().any(|subscription| {
+                subscription.plan.subscribe.iter().any(|command| {
+                    matches!(command, HardwareCommand::Subscribe { endpoint: held } if *held == endpoint)
+                })
+            })
+    }
+
+    /// True for a `Subscribe` of an endpoint that is already on.
+    fn already_subscribed(&self, command: &HardwareCommand) -> bool {
+        matches!(command, HardwareCommand::Subscribe { endpoint } if self.endpoint_in_use(*endpoint))
+    }
+
+    /// Hands the commands to the transport now (in order, behind everything sent before) and
+    /// returns a future of their outcome: the first failure, if any.
+    fn send_all(
+        &self,
+        commands: Vec<HardwareCommand>,
+    ) -> impl std::future::Future<Output = Result<(), ButtplugError>> + 'static {
+        let requests: Vec<_> = commands
+            .into_iter()
+            .map(|command| self.hardware.send(HardwareCall::Command(command)))
+            .collect();
+        async move {
+            for request in requests {
+                match request.await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => return Err(hardware_failure(error)),
+                    Err(_) => return Err(hardware_failure(HardwareError::Disconnected)),
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// A notification on `endpoint` to each of its raw subscribers.
+    fn deliver_raw(&self, endpoint: Endpoint, data: &[u8]) {
+        let (Some(device), Some(sessions)) = (self.index, self.raw_subscribers.get(&endpoint))
+        else {
+            return;
+        };
+        for session in sessions {
+            self.readings_to.do_send(SubscriptionReading {
+                session: *session,
+                reading: SubscribedReading::Raw(RawReading {
+                    device,
+                    endpoint,
+                    data: data.to_vec(),
+                }),
+            });
+        }
+    }
+
+    /// Gives the notification to the oldest waiter that wants it; returns it if none did.
+    fn hand_to_waiter(&mut self, notification: InitReply) -> Option<InitReply> {
+        let endpoint = notification.endpoint;
+        let mut reply = Some(notification);
+        let mut still_waiting = Vec::with_capacity(self.waiters.len());
+        for waiter in self.waiters.drain(..) {
+            if waiter.reply.is_closed() {
+                continue;
+            }
+            let wants = waiter.endpoint.is_none_or(|wanted| wanted == endpoint);
+            match reply.take() {
+                Some(delivered) if wants => {
+                    if let Err(returned) = waiter.reply.send(delivered) {
+                        reply = Some(returned);
+                    }
+                }
+                other => {
+                    reply = other;
+                    still_waiting.push(waiter);
+                }
+            }
+        }
+        self.waiters = still_waiting;
+        reply
+    }
+
+    /// Parses a notification with the protocol and sends each subscribed input's value to its
+    /// subscribers, each only when it differs from the last value that subscriber got. Returns
+    /// whether the protocol found any reading in it.
+    fn deliver_inputs(&mut self, notification: &InitReply) -> bool {
+        if self.inputs.is_empty() {
+            return false;
+        }
+        let (Phase::Ready(definition), Some(parse), Some(device)) =
+            (&self.phase, self.protocol.parse_notification, self.index)
+        else {
+            return false;
+        };
+        let readings = parse(definition, notification.endpoint, &notification.data);
+        for found in &readings {
+            let Some(subscription) = self.inputs.get_mut(&(found.feature, found.kind)) else {
+                continue;
+            };
+            for (session, last) in &mut subscription.subscribers {
+                if *last == Some(found.value) {
+                    continue;
+                }
+                *last = Some(found.value);
+                self.readings_to.do_send(SubscriptionReading {
+                    session: *session,
+                    reading: SubscribedReading::Input(InputReading {
+                        device,
+                        feature: found.feature,
+                        kind: found.kind,
+                        value: found.value,
+                    }),
+                });
+            }
+        }
+        !readings.is_empty()
     }
 }
 
-impl Handler<ShutdownDevice> for Device {
-    type Result = ResponseActFuture<Self, ()>;
+/// An already-finished answer, as an actor future.
+fn ready<T: 'static>(value: T) -> ResponseActFuture<Device, T> {
+    Box::pin(actix::fut::ready(value))
+}
 
-    fn handle(&mut self, message: ShutdownDevice, ctx: &mut Self::Context) -> Self::Result {
-        tracing::info!(
-            address = %self.identity.address,
-            index = ?self.index,
-            reason = message.reason,
-            "stopping device"
-        );
-        if matches!(self.phase, Phase::Ready(_)) {
-            if let Err(error) = self.stop_outputs(None, ctx) {
-                tracing::warn!(%error, "stop on shutdown failed");
-            }
+/// A protocol's refusal to subscribe, as the client sees it.
+fn protocol_refusal(error: ProtocolError) -> ButtplugError {
+    match error {
+        ProtocolError::UnsupportedInput { .. } => {
+            DeviceError::MessageNotSupported("InputCmd".to_string()).into()
         }
-        // Everything sent so far is queued at the transport; a Disconnect behind it is handled
-        // after them, so the stop bytes leave first.
-        let hardware = self.hardware.clone();
-        Box::pin(
-            async move {
-                let _ = hardware.send(HardwareCall::Disconnect).await;
-            }
-            .into_actor(self)
-            .map(|(), _, ctx| ctx.stop()),
-        )
+        other => DeviceError::UnhandledCommand(other.to_string()).into(),
+    }
+}
+
+/// A failed hardware call, as the client sees it.
+fn hardware_failure(error: HardwareError) -> ButtplugError {
+    match error {
+        HardwareError::InvalidEndpoint(endpoint) => {
+            DeviceError::InvalidEndpoint(endpoint.name()).into()
+        }
+        other => DeviceError::DeviceCommunicationError(other.to_string()).into(),
     }
 }

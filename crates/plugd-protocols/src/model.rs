@@ -27,8 +27,8 @@ pub struct ProtocolSession {
     pub identifier: Option<String>,
     /// Replies gathered during identification and init, in order.
     pub init_replies: Vec<InitReply>,
-    /// A counter for protocols that number their packets; the Device adds one after every
-    /// encode call that produced commands.
+    /// A counter for protocols that number their packets; after every encode call the Device
+    /// adds the number of commands it returned.
     pub counter: u32,
     /// Random bytes drawn once per connection by the Device, for protocols whose handshakes
     /// need a nonce (the protocol itself has no randomness).

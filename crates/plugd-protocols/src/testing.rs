@@ -102,9 +102,8 @@ impl Harness {
             session: &self.session,
         });
         if let Ok(commands) = &result {
-            if !commands.is_empty() {
-                self.session.counter = self.session.counter.wrapping_add(1);
-            }
+            let written = u32::try_from(commands.len()).unwrap_or(u32::MAX);
+            self.session.counter = self.session.counter.wrapping_add(written);
             for key in &changed {
                 if let Some(value) = self.current.get(key) {
                     self.previous.insert(*key, *value);
