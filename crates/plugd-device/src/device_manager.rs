@@ -1,23 +1,24 @@
 //! DeviceManager: owns the DCM registrations and the live Device actors. Assigns stable device
 //! indices, runs scanning across every DCM (ScanningFinished once all have finished), routes
 //! client commands to Devices, and tells its subscriber (the Server) when the device list
-//! changes.
+//! changes and when a Device has a reading for one client's subscription. It also decides
+//! whether raw messages run at all (`with_raw_access`, the binary's `--allow-raw`).
 
 use crate::dcm::{
     Availability, DcmScanningFinished, HardwareConnected, RegisterDcm, StartScanning, StopScanning,
 };
 use crate::describe::describe;
 use crate::device::{
-    AssignIndex, Device, DeviceGone, DeviceInput, DeviceOutput, DeviceParts, DeviceReady,
-    DeviceStop, ShutdownDevice, StopOwnedBy,
+    AssignIndex, Device, DeviceGone, DeviceInput, DeviceOutput, DeviceParts, DeviceRaw,
+    DeviceReady, DeviceStop, ShutdownDevice, StopOwnedBy, SubscribedReading, SubscriptionReading,
 };
 use crate::device_config::{DeviceConfig, ReservedIndices};
 use crate::hardware::HardwareCall;
 use actix::prelude::*;
 use plugd_core::{DeviceIndex, SessionId};
 use plugd_messages::{
-    ButtplugError, DeviceError, DeviceInfo, InputReading, InputRequest, OutputRequest, StopRequest,
-    UnknownError,
+    ButtplugError, DeviceError, DeviceInfo, InputReading, InputRequest, OutputRequest, RawReading,
+    RawRequest, StopRequest, UnknownError,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -39,6 +40,13 @@ pub enum DeviceManagerEvent {
         session: SessionId,
         /// The reading.
         reading: InputReading,
+    },
+    /// A notification for one client's raw subscription.
+    RawReading {
+        /// The subscriber.
+        session: SessionId,
+        /// The bytes and where they came from.
+        reading: RawReading,
     },
 }
 
@@ -76,6 +84,8 @@ pub struct RouteOutput {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), ButtplugError>")]
 pub struct RouteStop {
+    /// The client (with `inputs`, its subscriptions are the ones dropped); `None`: everyone's.
+    pub session: Option<SessionId>,
     /// What to stop.
     pub stop: StopRequest,
 }
@@ -88,6 +98,16 @@ pub struct RouteInput {
     pub session: SessionId,
     /// The request.
     pub request: InputRequest,
+}
+
+/// Route a raw endpoint request. Refused with ERROR_MSG unless raw access is enabled.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Option<RawReading>, ButtplugError>")]
+pub struct RouteRaw {
+    /// The client.
+    pub session: SessionId,
+    /// The request.
+    pub request: RawRequest,
 }
 
 /// A client left: stop what it set and drop its subscriptions, on every device.
@@ -150,6 +170,8 @@ pub struct DeviceManager {
     reserved: HashSet<u32>,
     /// Shutting down: refuse new hardware.
     shutting_down: bool,
+    /// Raw messages run (`--allow-raw`); devices are then described with their endpoints.
+    allow_raw: bool,
 }
 
 impl DeviceManager {
@@ -165,7 +187,15 @@ impl DeviceManager {
             known_indices: HashMap::new(),
             reserved: HashSet::new(),
             shutting_down: false,
+            allow_raw: false,
         }
+    }
+
+    /// Lets raw messages through (Intiface Engine's `--allow-raw`). Dangerous: they bypass
+    /// every range check and can put a device in any state. Off by default.
+    pub fn with_raw_access(mut self, allow: bool) -> Self {
+        self.allow_raw = allow;
+        self
     }
 
     fn device_list(&self) -> Vec<DeviceInfo> {
@@ -357,6 +387,7 @@ impl Handler<HardwareConnected> for DeviceManager {
             self.config.clone(),
             ctx.address().recipient(),
             ctx.address().recipient(),
+            ctx.address().recipient(),
         )
         .start();
     }
@@ -376,7 +407,13 @@ impl Handler<DeviceReady> for DeviceManager {
                 reason: "index taken by a reserved device",
             });
         }
-        let info = describe(&message.definition, index, message.message_gap);
+        let raw_endpoints = self.allow_raw.then_some(message.endpoints.as_slice());
+        let info = describe(
+            &message.definition,
+            index,
+            message.message_gap,
+            raw_endpoints,
+        );
         tracing::info!(%index, name = %info.name, address = %message.address, "device added");
         self.devices.insert(
             index,
@@ -442,6 +479,7 @@ impl Handler<RouteStop> for DeviceManager {
     fn handle(&mut self, message: RouteStop, _: &mut Self::Context) -> Self::Result {
         let stop = message.stop;
         let device_stop = || DeviceStop {
+            session: message.session,
             feature: stop.feature,
             outputs: stop.outputs,
             inputs: stop.inputs,
@@ -480,6 +518,47 @@ impl Handler<RouteInput> for DeviceManager {
             command: message.request.command,
         });
         Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
+    }
+}
+
+impl Handler<RouteRaw> for DeviceManager {
+    type Result = ResponseFuture<Result<Option<RawReading>, ButtplugError>>;
+
+    fn handle(&mut self, message: RouteRaw, _: &mut Self::Context) -> Self::Result {
+        let request = message.request;
+        if !self.allow_raw {
+            let refusal = plugd_messages::raw_access_disabled(request.command.message_name());
+            return Box::pin(async move { Err(refusal) });
+        }
+        let device = match self.device(request.device) {
+            Ok(device) => device.clone(),
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
+        tracing::debug!(
+            session = %message.session,
+            device = %request.device,
+            endpoint = %request.endpoint,
+            message = request.command.message_name(),
+            "raw request"
+        );
+        let request = device.send(DeviceRaw {
+            session: message.session,
+            endpoint: request.endpoint,
+            command: request.command,
+        });
+        Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
+    }
+}
+
+impl Handler<SubscriptionReading> for DeviceManager {
+    type Result = ();
+
+    fn handle(&mut self, message: SubscriptionReading, _: &mut Self::Context) {
+        let session = message.session;
+        self.emit(match message.reading {
+            SubscribedReading::Input(reading) => DeviceManagerEvent::Reading { session, reading },
+            SubscribedReading::Raw(reading) => DeviceManagerEvent::RawReading { session, reading },
+        });
     }
 }
 

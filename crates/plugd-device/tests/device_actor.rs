@@ -176,6 +176,7 @@ async fn a_stop_is_never_delayed_by_the_gap() {
     rig.output(vec![vibrate(0, 40)]).await.unwrap();
     rig.manager
         .send(RouteStop {
+            session: None,
             stop: StopRequest::device(rig.index),
         })
         .await

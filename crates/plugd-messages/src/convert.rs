@@ -11,7 +11,9 @@
 
 use crate::advertised::{LegacyEntry, LegacyLists};
 use crate::error::{ButtplugError, DeviceError, HandshakeError, MessageError};
-use crate::model::{DeviceInfo, OutputCommand, OutputRequest, Request, StopRequest};
+use crate::model::{
+    DeviceInfo, OutputCommand, OutputRequest, RawCommand, RawRequest, Request, StopRequest,
+};
 use crate::parse::ClientMessage;
 use plugd_core::{DeviceIndex, InputCommand};
 use std::collections::BTreeMap;
@@ -34,6 +36,8 @@ pub enum ReplyShape {
     },
     /// v4 `InputReading`.
     InputReading,
+    /// v2–v3 `RawReading`.
+    RawReading,
 }
 
 /// A client message on the internal model.
@@ -119,8 +123,10 @@ impl Converter {
     /// - `RequestServerInfo`: ERROR_INIT `HandshakeAlreadyHappened` (the caller handles the
     ///   first one);
     /// - an unknown device index: ERROR_DEVICE `DeviceNotAvailable(index)`;
-    /// - KiirooCmd, LovenseCmd, Test, RequestLog, RSSILevelCmd, Raw*: ERROR_MSG
+    /// - KiirooCmd, LovenseCmd, Test, RequestLog, RSSILevelCmd: ERROR_MSG
     ///   `MessageConversionError`;
+    /// - Raw*: not refused here: they become [`Request::Raw`] whatever the device index, and
+    ///   the DeviceManager refuses them (ERROR_MSG) unless raw access is enabled;
     /// - SensorSubscribeCmd / SensorUnsubscribeCmd: ERROR_DEVICE `MessageNotSupported`;
     /// - what the device cannot do, per the protocol.md §3 table.
     pub fn to_request(&mut self, message: &ClientMessage) -> Result<Converted, ButtplugError> {
@@ -164,11 +170,23 @@ impl Converter {
             | M::LovenseCmd(_)
             | M::Test(_)
             | M::RequestLog(_)
-            | M::RSSILevelCmd { .. }
-            | M::RawWriteCmd(_)
-            | M::RawReadCmd(_)
-            | M::RawSubscribeCmd(_)
-            | M::RawUnsubscribeCmd(_) => return Err(unsupported(message.name())),
+            | M::RSSILevelCmd { .. } => return Err(unsupported(message.name())),
+            M::RawWriteCmd(command)
+            | M::RawReadCmd(command)
+            | M::RawSubscribeCmd(command)
+            | M::RawUnsubscribeCmd(command) => Converted {
+                request: Request::Raw(RawRequest {
+                    device: command.device_index,
+                    endpoint: command.endpoint,
+                    command: command.command.clone(),
+                }),
+                reply: match command.command {
+                    RawCommand::Read { .. } => ReplyShape::RawReading,
+                    RawCommand::Write { .. } | RawCommand::Subscribe | RawCommand::Unsubscribe => {
+                        ReplyShape::Ok
+                    }
+                },
+            },
             M::VibrateCmd(command) => Converted::output(
                 command.device_index,
                 command.output_commands(self.device(command.device_index)?)?,
@@ -363,26 +381,6 @@ mod tests {
                 SpecVersion::V2,
                 r#"[{"RSSILevelCmd":{"Id":5,"DeviceIndex":0}}]"#,
                 "RSSILevelCmd",
-            ),
-            (
-                SpecVersion::V3,
-                r#"[{"RawWriteCmd":{"Id":5,"DeviceIndex":0,"Endpoint":"tx","Data":[0,255],"WriteWithResponse":true}}]"#,
-                "RawWriteCmd",
-            ),
-            (
-                SpecVersion::V2,
-                r#"[{"RawReadCmd":{"Id":5,"DeviceIndex":0,"Endpoint":"rx","ExpectedLength":4,"Timeout":100}}]"#,
-                "RawReadCmd",
-            ),
-            (
-                SpecVersion::V3,
-                r#"[{"RawSubscribeCmd":{"Id":5,"DeviceIndex":0,"Endpoint":"rx"}}]"#,
-                "RawSubscribeCmd",
-            ),
-            (
-                SpecVersion::V3,
-                r#"[{"RawUnsubscribeCmd":{"Id":5,"DeviceIndex":0,"Endpoint":"rx"}}]"#,
-                "RawUnsubscribeCmd",
             ),
         ] {
             let message = parse_frame(text, version).remove(0).unwrap();

@@ -103,6 +103,8 @@ pub enum DeviceError {
     DeviceCommunicationError(String),
     /// The device disconnected while the command was in flight.
     DeviceNotConnected(String),
+    /// A raw message named an endpoint the device does not have (the 9.x variant).
+    InvalidEndpoint(String),
 }
 
 /// ERROR_UNKNOWN variants.
@@ -130,6 +132,16 @@ impl ButtplugError {
     pub fn message(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| format!("{self}"))
     }
+}
+
+/// The refusal of a raw message (`RawWriteCmd` …) while raw access is off: ERROR_MSG, saying
+/// which flag turns it on.
+pub fn raw_access_disabled(message: &str) -> ButtplugError {
+    MessageError::MessageConversionError(format!(
+        "{message} is disabled: raw device access is off unless plugd is started with \
+         --allow-raw (dangerous: raw messages bypass every range check)"
+    ))
+    .into()
 }
 
 impl From<HandshakeError> for ButtplugError {

@@ -46,6 +46,7 @@ pub(crate) fn device(index: u32, name: &str, features: Vec<FeatureInfo>) -> Devi
         display_name: None,
         message_timing_gap_ms: 100,
         features,
+        raw_endpoints: None,
     }
 }
 

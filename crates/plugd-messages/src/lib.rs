@@ -34,10 +34,12 @@ pub mod render;
 
 pub use convert::{Converted, Converter, ReplyShape};
 pub use error::{
-    ButtplugError, DeviceError, ErrorCode, HandshakeError, MessageError, PingError, UnknownError,
+    raw_access_disabled, ButtplugError, DeviceError, ErrorCode, HandshakeError, MessageError,
+    PingError, UnknownError,
 };
 pub use model::{
     DeviceInfo, Event, FeatureInfo, InputInfo, InputReading, InputRequest, OutputCommand,
-    OutputInfo, OutputRequest, Reply, Request, SpecVersion, StopRequest,
+    OutputInfo, OutputRequest, RawCommand, RawReading, RawRequest, Reply, Request, SpecVersion,
+    StopRequest,
 };
 pub use parse::{parse_frame, parse_handshake, ClientMessage, Handshake, Rejected};

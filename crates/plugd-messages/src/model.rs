@@ -2,7 +2,7 @@
 //! events and the client-visible device description. Spec versions exist only at the edges
 //! (`parse`, `render`, `convert`).
 
-use plugd_core::{DeviceIndex, FeatureIndex, InputCommand, InputKind, OutputKind};
+use plugd_core::{DeviceIndex, Endpoint, FeatureIndex, InputCommand, InputKind, OutputKind};
 
 /// A Buttplug message spec version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,6 +58,9 @@ pub enum Request {
     Output(OutputRequest),
     /// Read, subscribe or unsubscribe one input.
     Input(InputRequest),
+    /// Talk to one endpoint of a device directly (v2–v3 `Raw*Cmd`). Only with raw access
+    /// enabled (`--allow-raw`); it bypasses every check the Device applies to outputs.
+    Raw(RawRequest),
 }
 
 /// What to stop. `device: None` stops every device (StopAllDevices, StopCmd without index).
@@ -126,6 +129,67 @@ pub struct InputRequest {
     pub command: InputCommand,
 }
 
+/// One raw endpoint operation (v2–v3 `RawWriteCmd`, `RawReadCmd`, `RawSubscribeCmd`,
+/// `RawUnsubscribeCmd`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRequest {
+    /// The device.
+    pub device: DeviceIndex,
+    /// The endpoint, by role.
+    pub endpoint: Endpoint,
+    /// What to do there.
+    pub command: RawCommand,
+}
+
+/// What a raw request does at its endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawCommand {
+    /// Write these bytes (`RawWriteCmd`).
+    Write {
+        /// The bytes, at least one.
+        data: Vec<u8>,
+        /// BLE write-with-response.
+        write_with_response: bool,
+    },
+    /// Read once (`RawReadCmd`); answered with a [`RawReading`].
+    Read {
+        /// Bytes expected (0: whatever comes).
+        length: u32,
+        /// How long to wait in ms: the 9.x `Timeout`; `None` (the schema's `WaitForData`
+        /// form) takes the server's default.
+        timeout_ms: Option<u32>,
+    },
+    /// Send this client the endpoint's notifications as `RawReading` events
+    /// (`RawSubscribeCmd`).
+    Subscribe,
+    /// Stop sending them (`RawUnsubscribeCmd`).
+    Unsubscribe,
+}
+
+impl RawCommand {
+    /// The spec message this command came from (`"RawWriteCmd"`), for logs and error texts.
+    pub fn message_name(&self) -> &'static str {
+        match self {
+            RawCommand::Write { .. } => "RawWriteCmd",
+            RawCommand::Read { .. } => "RawReadCmd",
+            RawCommand::Subscribe => "RawSubscribeCmd",
+            RawCommand::Unsubscribe => "RawUnsubscribeCmd",
+        }
+    }
+}
+
+/// Bytes from a device endpoint: the answer to a raw read, or a notification for a raw
+/// subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawReading {
+    /// The device.
+    pub device: DeviceIndex,
+    /// Where the bytes came from.
+    pub endpoint: Endpoint,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
 /// What the server answers a [`Request`] with, before rendering.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
@@ -135,6 +199,8 @@ pub enum Reply {
     DeviceList(Vec<DeviceInfo>),
     /// One input reading (the answer to a Read).
     Reading(InputReading),
+    /// The answer to a raw read.
+    RawReading(RawReading),
 }
 
 /// A reading from a device input.
@@ -160,6 +226,8 @@ pub enum Event {
     ScanningFinished,
     /// A reading from a subscription of this client.
     Reading(InputReading),
+    /// A notification from an endpoint this client subscribed to with `RawSubscribeCmd`.
+    RawReading(RawReading),
 }
 
 /// A device as clients see it: no disabled outputs, no placeholder features, ranges in client
@@ -176,6 +244,9 @@ pub struct DeviceInfo {
     pub message_timing_gap_ms: u32,
     /// Visible features, by index.
     pub features: Vec<FeatureInfo>,
+    /// The endpoints raw messages may address, sorted by name, when raw access is enabled
+    /// (`--allow-raw`); `None` otherwise. v2–v3 descriptions then list the raw messages.
+    pub raw_endpoints: Option<Vec<Endpoint>>,
 }
 
 /// A visible feature.

@@ -268,13 +268,13 @@ pub enum ClientMessage {
         /// The device asked about.
         device_index: DeviceIndex,
     },
-    /// `RawWriteCmd` (v2–v3); refused.
+    /// `RawWriteCmd` (v2–v3); runs only with raw access enabled.
     RawWriteCmd(RawCmd),
-    /// `RawReadCmd` (v2–v3); refused.
+    /// `RawReadCmd` (v2–v3); runs only with raw access enabled.
     RawReadCmd(RawCmd),
-    /// `RawSubscribeCmd` (v2–v3); refused.
+    /// `RawSubscribeCmd` (v2–v3); runs only with raw access enabled.
     RawSubscribeCmd(RawCmd),
-    /// `RawUnsubscribeCmd` (v2–v3); refused.
+    /// `RawUnsubscribeCmd` (v2–v3); runs only with raw access enabled.
     RawUnsubscribeCmd(RawCmd),
     /// `ScalarCmd` (v3).
     ScalarCmd(ScalarCmd),
@@ -464,10 +464,10 @@ fn catalogue(name: &str) -> Option<Entry> {
             RawCmd::parse_read(fields).map(ClientMessage::RawReadCmd)
         }),
         "RawSubscribeCmd" => ("RawSubscribeCmd", V2, V3, |fields| {
-            RawCmd::parse_endpoint_only(fields).map(ClientMessage::RawSubscribeCmd)
+            RawCmd::parse_subscribe(fields).map(ClientMessage::RawSubscribeCmd)
         }),
         "RawUnsubscribeCmd" => ("RawUnsubscribeCmd", V2, V3, |fields| {
-            RawCmd::parse_endpoint_only(fields).map(ClientMessage::RawUnsubscribeCmd)
+            RawCmd::parse_unsubscribe(fields).map(ClientMessage::RawUnsubscribeCmd)
         }),
         "ScalarCmd" => ("ScalarCmd", V3, V3, |fields| {
             ScalarCmd::parse(fields).map(ClientMessage::ScalarCmd)

@@ -8,7 +8,7 @@
 
 use crate::convert::ReplyShape;
 use crate::error::ButtplugError;
-use crate::messages::{device_list, feature, sensor, session};
+use crate::messages::{device_list, feature, raw, sensor, session};
 use crate::model::{DeviceInfo, Event, Reply, SpecVersion};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -52,12 +52,13 @@ pub fn error(id: u32, error: &ButtplugError) -> String {
 /// The answer to a converted request, in `shape` (from [`crate::Converted::reply`]).
 ///
 /// The reply decides what is sent: `Reply::Ok` is always `Ok`, `Reply::DeviceList` always the
-/// version's `DeviceList`. A `Reply::Reading` takes the shape's form (`BatteryLevelReading`,
-/// `SensorReading`, else `InputReading`).
+/// version's `DeviceList`, `Reply::RawReading` always `RawReading`. A `Reply::Reading` takes
+/// the shape's form (`BatteryLevelReading`, `SensorReading`, else `InputReading`).
 pub fn reply(version: SpecVersion, id: u32, shape: &ReplyShape, reply: &Reply) -> String {
     match (reply, shape) {
         (Reply::Ok, _) => ok(id),
         (Reply::DeviceList(devices), _) => device_list::device_list(version, id, devices),
+        (Reply::RawReading(reading), _) => raw::raw_reading(id, reading),
         (Reply::Reading(reading), ReplyShape::BatteryLevelReading) => {
             sensor::battery_level_reading(id, reading)
         }
@@ -70,7 +71,10 @@ pub fn reply(version: SpecVersion, id: u32, shape: &ReplyShape, reply: &Reply) -
         ) => sensor::sensor_reading(id, *sensor_index, sensor_type, reading),
         (
             Reply::Reading(reading),
-            ReplyShape::InputReading | ReplyShape::Ok | ReplyShape::DeviceList,
+            ReplyShape::InputReading
+            | ReplyShape::Ok
+            | ReplyShape::DeviceList
+            | ReplyShape::RawReading,
         ) => feature::input_reading(id, reading),
     }
 }
@@ -93,6 +97,7 @@ pub fn device_list_changed(
 /// The frames for a server event, in the client's version:
 /// - `ScanningFinished`: one frame, every version;
 /// - `Reading`: a v4 `InputReading` with Id 0; nothing below v4 (readings are replies there);
+/// - `RawReading`: a v2–v3 `RawReading` with Id 0; nothing in other versions (no raw messages);
 /// - `DeviceListChanged`: nothing. It needs the list the session saw before, so the caller
 ///   renders it with [`device_list_changed`] and remembers the new list.
 pub fn event(version: SpecVersion, event: &Event) -> Vec<String> {
@@ -101,7 +106,10 @@ pub fn event(version: SpecVersion, event: &Event) -> Vec<String> {
         Event::Reading(reading) if version == SpecVersion::V4 => {
             vec![feature::input_reading(0, reading)]
         }
-        Event::Reading(_) | Event::DeviceListChanged(_) => Vec::new(),
+        Event::RawReading(reading) if matches!(version, SpecVersion::V2 | SpecVersion::V3) => {
+            vec![raw::raw_reading(0, reading)]
+        }
+        Event::Reading(_) | Event::RawReading(_) | Event::DeviceListChanged(_) => Vec::new(),
     }
 }
 

@@ -1,13 +1,14 @@
 //! Server: the handshake (server name, spec version, MaxPingTime), routing of client requests
-//! to the DeviceManager, and fan-out of device events to every connected client. Many clients
-//! at once; each is a `Recipient<ServerEvent>` registered with `Connect`.
+//! to the DeviceManager, and fan-out of device events to every connected client (subscription
+//! readings, input and raw, to their subscriber only). Many clients at once; each is a
+//! `Recipient<ServerEvent>` registered with `Connect`.
 
 use crate::ping_manager::{ForgetPing, PingExpired, PingManager, Pinged, WatchPing};
 use actix::prelude::*;
 use plugd_core::SessionId;
 use plugd_device::device_manager::{
-    ClientGone, DeviceManager, DeviceManagerEvent, ListDevices, RouteInput, RouteOutput, RouteStop,
-    ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
+    ClientGone, DeviceManager, DeviceManagerEvent, ListDevices, RouteInput, RouteOutput, RouteRaw,
+    RouteStop, ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
 };
 use plugd_messages::{
     ButtplugError, DeviceInfo, Event, HandshakeError, PingError, Reply, Request, SpecVersion,
@@ -252,7 +253,10 @@ impl Handler<ClientRequest> for Server {
                 })
             }
             Request::Stop(stop) => {
-                let request = self.device_manager.send(RouteStop { stop });
+                let request = self.device_manager.send(RouteStop {
+                    session: Some(session),
+                    stop,
+                });
                 Box::pin(async move { flatten(request.await).map(|()| Reply::Ok) })
             }
             Request::Output(output) => {
@@ -270,6 +274,18 @@ impl Handler<ClientRequest> for Server {
                 Box::pin(async move {
                     flatten(request.await).map(|reading| match reading {
                         Some(reading) => Reply::Reading(reading),
+                        None => Reply::Ok,
+                    })
+                })
+            }
+            Request::Raw(raw) => {
+                let request = self.device_manager.send(RouteRaw {
+                    session,
+                    request: raw,
+                });
+                Box::pin(async move {
+                    flatten(request.await).map(|reading| match reading {
+                        Some(reading) => Reply::RawReading(reading),
                         None => Reply::Ok,
                     })
                 })
@@ -331,6 +347,13 @@ impl Handler<DeviceManagerEvent> for Server {
                     client
                         .events
                         .do_send(ServerEvent::Event(Event::Reading(reading)));
+                }
+            }
+            DeviceManagerEvent::RawReading { session, reading } => {
+                if let Some(client) = self.clients.get(&session) {
+                    client
+                        .events
+                        .do_send(ServerEvent::Event(Event::RawReading(reading)));
                 }
             }
         }

@@ -49,6 +49,13 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Allow raw messages (v2/v3 RawWriteCmd, RawReadCmd, RawSubscribeCmd, RawUnsubscribeCmd):
+    /// clients may then write any bytes to any endpoint of any device. DANGEROUS: raw messages
+    /// bypass every range check and can put a device in any state; only for development.
+    /// Devices are then listed with their endpoints and the name suffix "(Raw Messages Allowed)".
+    #[arg(long)]
+    pub allow_raw: bool,
+
     /// Log level: error, warn, info, debug or trace (RUST_LOG overrides it).
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log: String,
@@ -110,5 +117,14 @@ mod tests {
         assert_eq!(cli.max_ping_time, 0);
         assert_eq!(cli.server_name, "Buttplug Server");
         assert!(!cli.websocket_use_all_interfaces);
+        assert!(!cli.allow_raw);
+    }
+
+    #[test]
+    fn allow_raw_is_intiface_engines_switch_and_its_help_warns() {
+        assert!(Cli::parse_from(["plugd", "--allow-raw"]).allow_raw);
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("--allow-raw"), "{help}");
+        assert!(help.contains("DANGEROUS"), "{help}");
     }
 }

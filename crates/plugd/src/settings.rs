@@ -25,6 +25,8 @@ pub struct Settings {
     pub demo: bool,
     /// Run the serial DCM (`--use-serial`).
     pub use_serial: bool,
+    /// Let raw messages through (`--allow-raw`).
+    pub allow_raw: bool,
 }
 
 impl Settings {
@@ -50,6 +52,12 @@ impl Settings {
                 "{} requested, but this build has no such transport yet: only simulated devices \
                  (device WebSocket, --demo, user-config simulated_devices) are available",
                 unavailable.join(", ")
+            );
+        }
+        if cli.allow_raw {
+            tracing::warn!(
+                "--allow-raw: raw messages are enabled. Clients can write any bytes to any device \
+                 endpoint, bypassing every range check; use this only for development"
             );
         }
         let host = if cli.websocket_use_all_interfaces {
@@ -101,6 +109,7 @@ impl Settings {
             user_simulated_devices,
             demo: cli.demo,
             use_serial: cli.use_serial,
+            allow_raw: cli.allow_raw,
         })
     }
 }

@@ -40,7 +40,9 @@ fn worker_count() -> usize {
 /// A port that cannot be bound.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let config = DeviceConfig::new(settings.device_config).start();
-    let device_manager = DeviceManager::new(config.clone()).start();
+    let device_manager = DeviceManager::new(config.clone())
+        .with_raw_access(settings.allow_raw)
+        .start();
     let server = Server::new(settings.server, device_manager.clone()).start();
     let simulated = SimulatedDcm::new(device_manager.clone()).start();
     device_manager

@@ -9,13 +9,28 @@
 use crate::advertised::{features_by_index, LegacyEntry, LegacyLists};
 use crate::model::{DeviceInfo, SpecVersion};
 use crate::render::frame;
-use plugd_core::{DeviceIndex, FeatureIndex, InputCommand, InputKind};
+use plugd_core::{DeviceIndex, Endpoint, FeatureIndex, InputCommand, InputKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// `{}`: a capability without attributes.
 #[derive(Serialize)]
 struct Empty {}
+
+/// `{"Endpoints": [...]}`: the raw messages' attributes (9.x, the schema's
+/// `RawMessageAttributes`), present only with raw access enabled.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawAttributes<'a> {
+    endpoints: &'a [Endpoint],
+}
+
+fn raw_attributes(device: &DeviceInfo) -> Option<RawAttributes<'_>> {
+    device
+        .raw_endpoints
+        .as_deref()
+        .map(|endpoints| RawAttributes { endpoints })
+}
 
 // ---- v4 (§5.1) ----
 
@@ -134,6 +149,13 @@ struct EntryV3<'a> {
 struct MessagesV3<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     linear_cmd: Vec<ActuatorV3<'a>>,
+    // The raw messages: with raw access only; v3 lists no RawUnsubscribeCmd (9.x, schema).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_read_cmd: Option<RawAttributes<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_subscribe_cmd: Option<RawAttributes<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_write_cmd: Option<RawAttributes<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     rotate_cmd: Vec<ActuatorV3<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -200,6 +222,9 @@ fn messages_v3<'a>(device: &'a DeviceInfo, lists: &LegacyLists) -> MessagesV3<'a
         .collect();
     MessagesV3 {
         linear_cmd: actuators(&lists.linear, true),
+        raw_read_cmd: raw_attributes(device),
+        raw_subscribe_cmd: raw_attributes(device),
+        raw_write_cmd: raw_attributes(device),
         rotate_cmd: actuators(&lists.rotate, false),
         scalar_cmd: actuators(&lists.scalar, false),
         sensor_read_cmd,
@@ -222,11 +247,20 @@ struct EntryOld<'a, M> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct MessagesV2 {
+struct MessagesV2<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     battery_level_cmd: Option<Empty>,
     #[serde(skip_serializing_if = "Option::is_none")]
     linear_cmd: Option<StepsV2>,
+    // The raw messages: with raw access only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_read_cmd: Option<RawAttributes<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_subscribe_cmd: Option<RawAttributes<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_unsubscribe_cmd: Option<RawAttributes<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_write_cmd: Option<RawAttributes<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rotate_cmd: Option<StepsV2>,
     stop_device_cmd: Empty,
@@ -279,7 +313,7 @@ fn count_v1(entries: &[LegacyEntry]) -> Option<CountV1> {
 #[serde(untagged)]
 enum Entry<'a> {
     V3(EntryV3<'a>),
-    V2(EntryOld<'a, MessagesV2>),
+    V2(EntryOld<'a, MessagesV2<'a>>),
     V1(EntryOld<'a, MessagesV1>),
     V0(EntryOld<'a, Vec<&'static str>>),
 }
@@ -320,6 +354,10 @@ fn entry(version: SpecVersion, device: &DeviceInfo, id: Option<u32>) -> Entry<'_
             MessagesV2 {
                 battery_level_cmd: (!lists.batteries.is_empty()).then_some(Empty {}),
                 linear_cmd: steps_v2(&lists.linear),
+                raw_read_cmd: raw_attributes(device),
+                raw_subscribe_cmd: raw_attributes(device),
+                raw_unsubscribe_cmd: raw_attributes(device),
+                raw_write_cmd: raw_attributes(device),
                 rotate_cmd: steps_v2(&lists.rotate),
                 stop_device_cmd: Empty {},
                 vibrate_cmd: steps_v2(&lists.vibrate),
@@ -464,7 +502,7 @@ mod tests {
     use crate::fixtures::{self, device, feature, output};
     use crate::model::{DeviceInfo, Reply};
     use crate::{render, SpecVersion};
-    use plugd_core::OutputKind;
+    use plugd_core::{Endpoint, OutputKind};
 
     const EXAMPLE_TOY_V4: &str = concat!(
         r#"{"0":{"DeviceFeatures":{"#,
@@ -607,6 +645,39 @@ mod tests {
             list(SpecVersion::V2, 1, vec![toy]),
             r#"[{"DeviceList":{"Devices":[{"DeviceIndex":12,"DeviceMessages":{"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":1,"StepCount":[5]}},"DeviceName":"Named"}],"Id":1}}]"#
         );
+    }
+
+    #[test]
+    fn raw_access_lists_the_raw_messages_with_their_endpoints_in_v2_and_v3_only() {
+        let mut toy = device(
+            3,
+            "Raw Toy",
+            vec![feature(
+                0,
+                "V",
+                vec![output(OutputKind::Vibrate, 0, 5)],
+                vec![],
+            )],
+        );
+        toy.raw_endpoints = Some(vec![Endpoint::Rx, Endpoint::Tx]);
+        assert_eq!(
+            list(SpecVersion::V3, 1, vec![toy.clone()]),
+            r#"[{"DeviceList":{"Devices":[{"DeviceIndex":3,"DeviceMessageTimingGap":100,"DeviceMessages":{"RawReadCmd":{"Endpoints":["rx","tx"]},"RawSubscribeCmd":{"Endpoints":["rx","tx"]},"RawWriteCmd":{"Endpoints":["rx","tx"]},"ScalarCmd":[{"ActuatorType":"Vibrate","FeatureDescriptor":"V","StepCount":5}],"StopDeviceCmd":{}},"DeviceName":"Raw Toy"}],"Id":1}}]"#
+        );
+        assert_eq!(
+            added(SpecVersion::V2, toy.clone()),
+            vec![r#"[{"DeviceAdded":{"DeviceIndex":3,"DeviceMessages":{"RawReadCmd":{"Endpoints":["rx","tx"]},"RawSubscribeCmd":{"Endpoints":["rx","tx"]},"RawUnsubscribeCmd":{"Endpoints":["rx","tx"]},"RawWriteCmd":{"Endpoints":["rx","tx"]},"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":1,"StepCount":[5]}},"DeviceName":"Raw Toy","Id":0}}]"#.to_owned()]
+        );
+        let mut without = toy.clone();
+        without.raw_endpoints = None;
+        for version in [SpecVersion::V0, SpecVersion::V1, SpecVersion::V4] {
+            assert_eq!(
+                list(version, 1, vec![toy.clone()]),
+                list(version, 1, vec![without.clone()]),
+                "v{}",
+                version.number()
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! | `generic` | VibrateCmd, RotateCmd, LinearCmd |
 //! | `scalar` | ScalarCmd |
 //! | `sensor` | BatteryLevelCmd / BatteryLevelReading, RSSILevelCmd, SensorReadCmd / SensorReading, SensorSubscribeCmd, SensorUnsubscribeCmd |
-//! | `raw` | RawWriteCmd, RawReadCmd, RawSubscribeCmd, RawUnsubscribeCmd |
+//! | `raw` | RawWriteCmd, RawReadCmd / RawReading, RawSubscribeCmd, RawUnsubscribeCmd |
 //! | `feature` | OutputCmd, InputCmd / InputReading (v4) |
 //! | `device_list` | DeviceList, DeviceAdded, DeviceRemoved in every version |
 
