@@ -1,5 +1,5 @@
-//! Cueme (Funcode's vibrating underwear: Mens, Bra, Womans), advertised as
-//! `FUNCODE_<address>_<type>`: eight vibrators (four for the Womans), levels 0–15.
+//! Cueme (vibrating underwear: Mens, Bra, Womans), advertised as `FUNCODE_<address>_<type>`:
+//! eight vibrators (four for the Womans), levels 0–15.
 //!
 //! **No encoder in today's reference server.** The bytes and the identification come from the
 //! reference project's older C# server (`Buttplug/Devices/Protocols/CuemeProtocol.cs` in

@@ -34,7 +34,7 @@
 //! speed 12 for 200 ms); upstream never runs the case. The unit tests check that the frame
 //! builder reproduces those bytes and checksums for the speeds and positions they carry.
 //!
-//! upstream also has an oscillate handler for this machine; the database gives it no oscillate
+//! Upstream also has an oscillate handler for this machine; the database gives it no oscillate
 //! output, so plugd has none.
 //!
 //! ref: `crates/buttplug_server/src/device/protocol_impl/fredorch.rs` of buttplugio/buttplug

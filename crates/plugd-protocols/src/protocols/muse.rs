@@ -1,10 +1,10 @@
-//! Mu Se (the "Mu Se" / Love Spouse app's OEM toys: Dream Lover Archer 2 "WB-ZDB-WST", Galaku
+//! Mu Se (toys driven by the "Mu Se" app: Dream Lover Archer 2 "WB-ZDB-WST", Galaku
 //! Panty Vib "WB-TDD"): one vibrator, speeds 0–9.
 //!
-//! **No reference encoder.** The reference server lists these devices but never had code for
-//! them (no Rust, C# or JS implementation in buttplugio's history). The bytes come from the
-//! protocol notes of stpihkal issue #65 ("Add Mu Se protocol documentation", buttplugio/stpihkal):
-//! every packet is two bytes to `tx`, `AA BB`:
+//! **No reference encoder.** The reference server lists these devices but has no code for
+//! them, and none was found in its history nor in buttplug-csharp or buttplug-js. The bytes
+//! come from the protocol notes of stpihkal issue #65 ("Add Mu Se protocol documentation",
+//! buttplugio/stpihkal): every packet is two bytes to `tx`, `AA BB`:
 //! - `AA` = 0 stops the motor;
 //! - `BB` = 0 makes `AA` (1–9) a built-in repeating pattern;
 //! - any other `BB` makes `AA` (1–15, 9 may be the top) a speed that holds for about a second.

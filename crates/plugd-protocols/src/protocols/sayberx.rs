@@ -1,10 +1,10 @@
-//! SayberX: a stroker ("SayberX", one speed, 0–4) and its paired input ring ("X-Ring <id>",
-//! no outputs).
+//! SayberX: an output device ("SayberX", one speed 0–4, a vibrate output in the database) and
+//! its paired input ring ("X-Ring <id>", no outputs).
 //!
-//! **No reference encoder.** The reference server lists these devices but never had code for
-//! them (no Rust, C# or JS implementation in buttplugio's history). The bytes come from the
-//! protocol notes of stpihkal issue #66 ("Add SayberX protocol documentation",
-//! buttplugio/stpihkal): the host writes AT-style ASCII to the stroker's `tx`, `AT+SPD<nn>`,
+//! **No reference encoder.** The reference server lists these devices but has no code for
+//! them, and none was found in its history nor in buttplug-csharp or buttplug-js. The bytes
+//! come from the protocol notes of stpihkal issue #66 ("Add SayberX protocol documentation",
+//! buttplugio/stpihkal): the host writes AT-style ASCII to the device's `tx`, `AT+SPD<nn>`,
 //! `nn` a decimal speed from `00` to `40` whose first digit is the only one that varies (the
 //! notes give the seventh byte as `0x30`–`0x34` and the eighth as `0x30`). So a speed `s` of
 //! 0–4 is the 8 bytes `AT+SPD<s>0`, no terminator, one write per changed output, without
@@ -14,7 +14,7 @@
 //! (`X-Ring 0F313B`), while its configuration's identifier is `X-Ring`: such names resolve to
 //! `X-Ring`; every other name is its own identifier. The ring has no outputs: it reports the
 //! same `AT+SPD<nn>` text as notifications on `rx`, which would be an input the database does
-//! not define (and the Device cannot subscribe to inputs yet), so plugd reads nothing from it.
+//! not define, so plugd reads nothing from it.
 //!
 //! Unverified on hardware by this project: the bytes are the notes'.
 
