@@ -89,6 +89,7 @@ pub fn encode(context: &EncodeContext<'_>) -> Result<Vec<HardwareCommand>, Proto
 
 #[cfg(test)]
 mod tests {
+    use super::super::lelo_harmony::PAIRING_TIMEOUT;
     use super::*;
     use crate::testing::{write_with_response, Harness};
     use crate::{InitReply, InitStep};
@@ -125,7 +126,18 @@ mod tests {
     fn await_state() -> InitStep {
         InitStep::AwaitNotification {
             endpoint: Some(Endpoint::Whitelist),
-            timeout: super::super::lelo_harmony::PAIRING_TIMEOUT,
+            timeout: PAIRING_TIMEOUT,
+        }
+    }
+
+    fn subscribe_and_await_state() -> InitStep {
+        InitStep::SendAwaitNotification {
+            command: HardwareCommand::Subscribe {
+                endpoint: Endpoint::Whitelist,
+            },
+            endpoint: Some(Endpoint::Whitelist),
+            timeout: PAIRING_TIMEOUT,
+            attempts: 1,
         }
     }
 
@@ -139,12 +151,7 @@ mod tests {
         let trusted = state(&[1, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(
             round(&device, &[], 0),
-            Ok(InitRound::Steps(vec![
-                InitStep::Send(HardwareCommand::Subscribe {
-                    endpoint: Endpoint::Whitelist
-                }),
-                await_state(),
-            ]))
+            Ok(InitRound::Steps(vec![subscribe_and_await_state(),]))
         );
         assert_eq!(
             round(&device, std::slice::from_ref(&not_trusted), 1),
@@ -160,10 +167,7 @@ mod tests {
                     Endpoint::Whitelist,
                     &[1, 2, 3, 4, 5, 6, 8]
                 )),
-                InitStep::Send(HardwareCommand::Subscribe {
-                    endpoint: Endpoint::Whitelist
-                }),
-                await_state(),
+                subscribe_and_await_state(),
             ]))
         );
         assert_eq!(

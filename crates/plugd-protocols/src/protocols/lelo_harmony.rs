@@ -17,6 +17,9 @@
 //! previous answer. [`pairing_round`] is shared with `lelo-f1sv2`, which only classifies the
 //! notifications differently.
 //!
+//! Each subscription and the wait for its answer are one `SendAwaitNotification` step, so the
+//! Device is listening before the toy can answer.
+//!
 //! Differences from upstream: upstream waits for the button press without a time limit and
 //! buffers notifications in an event stream. plugd waits up to [`PAIRING_TIMEOUT`] per state
 //! (and the Device bounds the whole init); a state that does not come fails the connection.
@@ -73,22 +76,16 @@ pub fn initialize(context: &InitContext<'_>) -> Result<InitRound, ProtocolError>
 }
 
 /// One round of Lelo pairing on `endpoint`: round 0 subscribes and awaits a state; every later
-/// round reads the state the previous round awaited (the n-th reply belongs to round n) and
-/// either finishes, keeps waiting, or answers the password and awaits again.
+/// round reads the state the previous round awaited (each round awaits exactly one, so reply n
+/// belongs to round n) and either finishes, keeps waiting, or answers the password and awaits
+/// again.
 pub(crate) fn pairing_round(
     context: &InitContext<'_>,
     endpoint: Endpoint,
     classify: fn(&[u8]) -> Pairing,
 ) -> Result<InitRound, ProtocolError> {
-    let await_state = InitStep::AwaitNotification {
-        endpoint: Some(endpoint),
-        timeout: PAIRING_TIMEOUT,
-    };
     if context.round == 0 {
-        return Ok(InitRound::Steps(vec![
-            InitStep::Send(HardwareCommand::Subscribe { endpoint }),
-            await_state,
-        ]));
+        return Ok(InitRound::Steps(vec![subscribe_and_await(endpoint)]));
     }
     let answered = usize::try_from(context.round).ok() == Some(context.replies.len());
     let state = context.replies.last().filter(|_| answered).ok_or_else(|| {
@@ -98,17 +95,30 @@ pub(crate) fn pairing_round(
     })?;
     Ok(match classify(&state.data) {
         Pairing::Trusted => InitRound::Done,
-        Pairing::NotTrusted => InitRound::Steps(vec![await_state]),
+        Pairing::NotTrusted => InitRound::Steps(vec![InitStep::AwaitNotification {
+            endpoint: Some(endpoint),
+            timeout: PAIRING_TIMEOUT,
+        }]),
         Pairing::Password => InitRound::Steps(vec![
             InitStep::Send(HardwareCommand::Unsubscribe { endpoint }),
             InitStep::Send(HardwareCommand::write_with_response(
                 endpoint,
                 state.data.clone(),
             )),
-            InitStep::Send(HardwareCommand::Subscribe { endpoint }),
-            await_state,
+            subscribe_and_await(endpoint),
         ]),
     })
+}
+
+/// Subscribes and waits for the state the toy notifies in answer. One step, so the Device is
+/// already listening when the subscription goes out (the toy answers at once).
+fn subscribe_and_await(endpoint: Endpoint) -> InitStep {
+    InitStep::SendAwaitNotification {
+        command: HardwareCommand::Subscribe { endpoint },
+        endpoint: Some(endpoint),
+        timeout: PAIRING_TIMEOUT,
+        attempts: 1,
+    }
 }
 
 /// `0a 12 <1 + motor> 08 00 00 00 00 <speed> 00` per changed vibrate or rotate output.
@@ -193,16 +203,22 @@ mod tests {
         }
     }
 
+    fn subscribe_and_await_state() -> InitStep {
+        InitStep::SendAwaitNotification {
+            command: HardwareCommand::Subscribe {
+                endpoint: Endpoint::Whitelist,
+            },
+            endpoint: Some(Endpoint::Whitelist),
+            timeout: PAIRING_TIMEOUT,
+            attempts: 1,
+        }
+    }
+
     #[test]
     fn pairing_starts_by_subscribing_to_the_whitelist() {
         assert_eq!(
             round(&ida_wave(), &[], 0),
-            Ok(InitRound::Steps(vec![
-                InitStep::Send(HardwareCommand::Subscribe {
-                    endpoint: Endpoint::Whitelist
-                }),
-                await_state(),
-            ]))
+            Ok(InitRound::Steps(vec![subscribe_and_await_state(),]))
         );
     }
 
@@ -228,10 +244,7 @@ mod tests {
                     Endpoint::Whitelist,
                     &[1, 2, 3, 4, 5, 6, 8]
                 )),
-                InitStep::Send(HardwareCommand::Subscribe {
-                    endpoint: Endpoint::Whitelist
-                }),
-                await_state(),
+                subscribe_and_await_state(),
             ]))
         );
         assert_eq!(
