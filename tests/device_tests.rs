@@ -826,6 +826,24 @@ impl Session {
         id
     }
 
+    /// Sends several messages in one frame; returns each with its Id.
+    fn send_batch(&mut self, requests: Vec<Request>) -> Vec<(u32, Request)> {
+        if requests.is_empty() {
+            return Vec::new();
+        }
+        let mut messages = Vec::with_capacity(requests.len());
+        let mut sent = Vec::with_capacity(requests.len());
+        for request in requests {
+            let id = self.client.next_id();
+            let mut fields = request.fields.clone();
+            fields["Id"] = json!(id);
+            messages.push(json!({ request.name: fields }));
+            sent.push((id, request));
+        }
+        self.client.peer.send_json(&Value::Array(messages));
+        sent
+    }
+
     /// Reads one frame within `timeout` and files its messages; false when none came.
     fn pump(&mut self, timeout: Duration) -> Result<bool, String> {
         let Some(text) = self.client.peer.next_text_within(timeout) else {
@@ -1475,13 +1493,9 @@ impl CaseRun<'_> {
                     let requests = requests_for(self.version, listed, call)
                         .map_err(|error| format!("{message_label}: {error}"))?;
                     // Like upstream's clients, every request of one message goes out before any
-                    // reply is awaited.
-                    let sent: Vec<(u32, Request)> = requests
-                        .into_iter()
-                        .map(|request| {
-                            (session.send(request.name, request.fields.clone()), request)
-                        })
-                        .collect();
+                    // reply is awaited — in one frame, which plugd applies to a device as one
+                    // batch (upstream gets the same single packet from its 1 ms test-device gap).
+                    let sent: Vec<(u32, Request)> = session.send_batch(requests);
                     let run_async = matches!(
                         call,
                         ClientCall::Battery {

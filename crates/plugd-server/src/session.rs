@@ -15,10 +15,13 @@ use std::collections::BTreeMap;
 pub enum FrameStep {
     /// Send this frame (an error found while parsing or converting).
     Answer(String),
-    /// Ask the Server, then render the result with [`ClientSession::render_result`].
+    /// Ask the Server, then render the result with [`ClientSession::render_result`] once per
+    /// Id: several `OutputCmd`s for one device in one frame are merged into one request, so the
+    /// device gets them as one batch (validated together, encoded together: one packet for
+    /// protocols that pack motors).
     Forward {
-        /// The request's Id.
-        id: u32,
+        /// The Ids of the messages this request answers, in frame order.
+        ids: Vec<u32>,
         /// The request.
         request: Request,
         /// How to render the reply.
@@ -125,23 +128,27 @@ impl ClientSession {
                 &HandshakeError::RequestServerInfoExpected.into(),
             ))];
         };
-        parse::parse_frame(text, *version)
-            .into_iter()
-            .map(|parsed| match parsed {
+        let mut steps: Vec<FrameStep> = Vec::new();
+        for parsed in parse::parse_frame(text, *version) {
+            let step = match parsed {
                 Err(rejected) => FrameStep::Answer(render::error(rejected.id, &rejected.error)),
                 Ok(message) => {
                     let id = message.id();
                     match converter.to_request(&message) {
                         Ok(converted) => FrameStep::Forward {
-                            id,
+                            ids: vec![id],
                             request: converted.request,
                             shape: converted.reply,
                         },
                         Err(error) => FrameStep::Answer(render::error(id, &error)),
                     }
                 }
-            })
-            .collect()
+            };
+            if let Some(merged) = merge_outputs(steps.last_mut(), step) {
+                steps.push(merged);
+            }
+        }
+        steps
     }
 
     /// Renders the Server's answer to a forwarded request.
@@ -182,6 +189,34 @@ impl ClientSession {
     /// The ERROR_PING frame sent when the client missed its ping.
     pub fn pinged_out(&self) -> String {
         render::error(0, &plugd_messages::PingError::PingedOut.into())
+    }
+}
+
+/// Folds `next` into `last` when both are v4-style output requests for the same device (one
+/// v4 `OutputCmd` each); returns `next` when it stays a step of its own.
+fn merge_outputs(last: Option<&mut FrameStep>, next: FrameStep) -> Option<FrameStep> {
+    let Some(FrameStep::Forward {
+        ids,
+        request: Request::Output(batch),
+        shape: ReplyShape::Ok,
+    }) = last
+    else {
+        return Some(next);
+    };
+    match next {
+        FrameStep::Forward {
+            ids: next_ids,
+            request: Request::Output(output),
+            shape: ReplyShape::Ok,
+        } if output.device == batch.device
+            && ids.len() == batch.commands.len()
+            && output.commands.len() == 1 =>
+        {
+            ids.extend(next_ids);
+            batch.commands.extend(output.commands);
+            None
+        }
+        other => Some(other),
     }
 }
 
@@ -258,6 +293,53 @@ mod tests {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    fn device(index: u32) -> DeviceInfo {
+        DeviceInfo {
+            index: plugd_core::DeviceIndex(index),
+            name: "Two Motors".to_string(),
+            display_name: None,
+            message_timing_gap_ms: 0,
+            raw_endpoints: None,
+            features: (0..2)
+                .map(|feature| plugd_messages::FeatureInfo {
+                    index: plugd_core::FeatureIndex(feature),
+                    description: String::new(),
+                    outputs: vec![plugd_messages::OutputInfo {
+                        kind: plugd_core::OutputKind::Vibrate,
+                        range: (0, 20),
+                        duration: None,
+                    }],
+                    inputs: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn output_cmds_for_one_device_in_one_frame_become_one_batch() {
+        let mut session = ClientSession::new();
+        session.accept(1, SpecVersion::V4, "s", 0, &[device(0), device(1)]);
+        let frame = r#"[
+            {"OutputCmd":{"Id":2,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":5}}}},
+            {"OutputCmd":{"Id":3,"DeviceIndex":0,"FeatureIndex":1,"Command":{"Vibrate":{"Value":6}}}},
+            {"OutputCmd":{"Id":4,"DeviceIndex":1,"FeatureIndex":0,"Command":{"Vibrate":{"Value":7}}}}
+        ]"#;
+        let steps = session.frame(frame);
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        match &steps[0] {
+            FrameStep::Forward {
+                ids,
+                request: Request::Output(batch),
+                ..
+            } => {
+                assert_eq!(ids, &vec![2, 3]);
+                assert_eq!(batch.commands.len(), 2);
+            }
+            other => panic!("expected a merged output, got {other:?}"),
+        }
+        assert!(matches!(&steps[1], FrameStep::Forward { ids, .. } if ids == &vec![4]));
     }
 
     #[test]

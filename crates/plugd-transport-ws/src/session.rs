@@ -69,17 +69,29 @@ impl Session {
             return;
         }
         for step in self.logic.frame(text) {
-            let slot = self.replies.reserve();
             match step {
-                FrameStep::Answer(frame) => self.send_in_order(slot, frame, ctx),
-                FrameStep::Forward { id, request, shape } => {
+                FrameStep::Answer(frame) => {
+                    let slot = self.replies.reserve();
+                    self.send_in_order(slot, frame, ctx);
+                }
+                FrameStep::Forward {
+                    ids,
+                    request,
+                    shape,
+                } => {
+                    let slots: Vec<(u64, u32)> = ids
+                        .into_iter()
+                        .map(|id| (self.replies.reserve(), id))
+                        .collect();
                     let request = self.server.send(ClientRequest { session, request });
                     ctx.spawn(request.into_actor(self).map(move |result, session, ctx| {
                         let result = result.unwrap_or_else(|_| {
                             Err(plugd_messages::UnknownError::NoDeviceManager.into())
                         });
-                        let frame = session.logic.render_result(id, &shape, &result);
-                        session.send_in_order(slot, frame, ctx);
+                        for (slot, id) in slots {
+                            let frame = session.logic.render_result(id, &shape, &result);
+                            session.send_in_order(slot, frame, ctx);
+                        }
                     }));
                 }
             }
