@@ -47,7 +47,7 @@
 //! * **Which versions.** Upstream does not run every case at every version: its per-version
 //!   lists run 34 of these cases on v0–v4, 8 on v1–v4, the rest on v3–v4 only, and 5 never
 //!   (device-config.md §4.5, mirrored in [`first_upstream_version`]). This runner follows those
-//!   lists and reports the other pairs as skipped. `PLUGD_DEVICE_TESTS_ALL_VERSIONS=1` runs
+//!   lists and reports the other pairs as "not applied", counted apart from skips. `PLUGD_DEVICE_TESTS_ALL_VERSIONS=1` runs
 //!   every case at every version instead (informative: no-op calls then leave their expected
 //!   writes unmatched).
 //! * **What can run.** A case runs only if every device matches a protocol in the database
@@ -56,7 +56,7 @@
 //!
 //! Output: one `FAILED` line per failure with the case, the version and expected vs got, one
 //! line per skipped case with the reason, a summary per version
-//! (`device tests v3: 7 passed, 0 failed, 77 skipped`), then the overall line
+//! (`device tests v3: 79 passed, 0 failed, 0 skipped (5 cases not applied at v3, as upstream)`), then the overall line
 //! `device tests: N passed, M failed, K skipped` that CI reads. The exit code is 1 when
 //! anything failed. Runs go on two threads (`PLUGD_DEVICE_TESTS_THREADS`); output is sorted.
 //! Arguments that do not start with `-` filter cases by substring;
@@ -400,11 +400,15 @@ fn plan_case(
                 }
             } else {
                 match first_upstream_version(&name) {
-                    None => CaseStatus::Skipped(
-                        "upstream never runs this case (device-config.md §4.5); \
-                         PLUGD_DEVICE_TESTS_ALL_VERSIONS=1 runs it"
-                            .to_string(),
-                    ),
+                    None => CaseStatus::Runnable {
+                        case,
+                        versions: Vec::new(),
+                        version_skip_reason: Some(
+                            "at every version: upstream never runs this case (device-config.md \
+                             §4.5); PLUGD_DEVICE_TESTS_ALL_VERSIONS=1 runs it"
+                                .to_string(),
+                        ),
+                    },
                     Some(first) => CaseStatus::Runnable {
                         case,
                         versions: (first..=*VERSIONS.end()).collect(),
@@ -1732,7 +1736,8 @@ fn main() {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
 
     // Every (case, version) gets an outcome; print skip reasons once per case.
-    let mut counts: BTreeMap<u32, [usize; 3]> = VERSIONS.map(|version| (version, [0; 3])).collect();
+    // [passed, failed, skipped (no encoder or database entry), not applied at this version]
+    let mut counts: BTreeMap<u32, [usize; 4]> = VERSIONS.map(|version| (version, [0; 4])).collect();
     let mut skip_lines = Vec::new();
     let mut failure_lines = Vec::new();
     for (plan_index, plan) in plans.iter().enumerate() {
@@ -1746,7 +1751,7 @@ fn main() {
             CaseStatus::Runnable {
                 version_skip_reason: Some(reason),
                 ..
-            } => skip_lines.push(format!("skipped {} {reason}", plan.name)),
+            } => skip_lines.push(format!("not applied: {} {reason}", plan.name)),
             CaseStatus::Runnable { .. } => {}
         }
         for version in VERSIONS {
@@ -1754,7 +1759,8 @@ fn main() {
                 CaseStatus::Skipped(_) => Outcome::Skipped,
                 CaseStatus::Broken(reason) => Outcome::Failed(reason.clone()),
                 CaseStatus::Runnable { versions, .. } if !versions.contains(&version) => {
-                    Outcome::Skipped
+                    counts.entry(version).or_default()[3] += 1;
+                    continue;
                 }
                 CaseStatus::Runnable { .. } => match results.remove(&(plan_index, version)) {
                     Some(outcome) => outcome,
@@ -1780,16 +1786,24 @@ fn main() {
     for line in &failure_lines {
         println!("{line}");
     }
-    let mut total = [0usize; 3];
-    for (version, [passed, failed, skipped]) in &counts {
-        println!("device tests v{version}: {passed} passed, {failed} failed, {skipped} skipped");
+    let mut total = [0usize; 4];
+    for (version, [passed, failed, skipped, not_applied]) in &counts {
+        println!(
+            "device tests v{version}: {passed} passed, {failed} failed, {skipped} skipped \
+             ({not_applied} cases not applied at v{version}, as upstream)"
+        );
         total[0] += passed;
         total[1] += failed;
         total[2] += skipped;
+        total[3] += not_applied;
     }
     println!(
         "device tests: {} passed, {} failed, {} skipped",
         total[0], total[1], total[2]
+    );
+    println!(
+        "device tests: {} (case, version) pairs not applied, as in the reference runner",
+        total[3]
     );
     println!(
         "device tests took {:.1} s ({} plugd runs on {} thread(s){})",
