@@ -164,6 +164,8 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::fleshy_thrust::NAME,
         protocols::fleshy_thrust::encode,
     ),
+    Protocol::new(protocols::fluffer::NAME, protocols::fluffer::encode)
+        .with_initialize(protocols::fluffer::initialize),
     Protocol::new(protocols::foreo::NAME, protocols::foreo::encode),
     Protocol::new(protocols::fox::NAME, protocols::fox::encode),
     Protocol::new(protocols::fredorch::NAME, protocols::fredorch::encode)
@@ -189,6 +191,12 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::hismith_mini::identify_steps,
         protocols::hismith_mini::resolve_identifier,
     ),
+    Protocol::new(
+        protocols::honeyplaybox::NAME,
+        protocols::honeyplaybox::encode,
+    )
+    .with_initialize(protocols::honeyplaybox::initialize)
+    .with_keepalive(protocols::honeyplaybox::KEEPALIVE),
     Protocol::new(protocols::itoys::NAME, protocols::itoys::encode),
     Protocol::new(protocols::jejoue::NAME, protocols::jejoue::encode),
     Protocol::new(protocols::joyhub::NAME, protocols::joyhub::encode),
@@ -241,6 +249,12 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::lovense::resolve_identifier,
         )
         .with_read_input(protocols::lovense::read_input),
+    Protocol::new(
+        protocols::lovense_connect_service::NAME,
+        protocols::lovense_connect_service::encode,
+    )
+    .with_initialize(protocols::lovense_connect_service::initialize)
+    .with_read_input(protocols::lovense_connect_service::read_input),
     Protocol::new(protocols::luvmazer::NAME, protocols::luvmazer::encode),
     Protocol::new(protocols::magic_motion_1::NAME, protocols::magic_motion_1::encode),
     Protocol::new(protocols::magic_motion_2::NAME, protocols::magic_motion_2::encode),
@@ -314,9 +328,17 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::svakom_v5::NAME, protocols::svakom_v5::encode),
     Protocol::new(protocols::svakom_v6::NAME, protocols::svakom_v6::encode),
     Protocol::new(protocols::tcode_v03::NAME, protocols::tcode_v03::encode),
+    Protocol::new(protocols::thehandy_v3::NAME, protocols::thehandy_v3::encode)
+        .with_identify(
+            protocols::thehandy_v3::identify_steps,
+            protocols::thehandy_v3::resolve_identifier,
+        )
+        .with_initialize(protocols::thehandy_v3::initialize),
     Protocol::new(protocols::tryfun::NAME, protocols::tryfun::encode),
     Protocol::new(protocols::tryfun_blackhole::NAME, protocols::tryfun_blackhole::encode),
     Protocol::new(protocols::tryfun_meta2::NAME, protocols::tryfun_meta2::encode),
+    Protocol::new(protocols::vibcrafter::NAME, protocols::vibcrafter::encode)
+        .with_initialize(protocols::vibcrafter::initialize),
     Protocol::new(
         protocols::vibratissimo::NAME,
         protocols::vibratissimo::encode,
