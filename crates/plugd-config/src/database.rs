@@ -331,6 +331,13 @@ impl ProtocolEntry {
         self.defaults.is_some()
     }
 
+    /// Each configuration's identifier list, in file order.
+    pub fn configuration_identifiers(&self) -> impl Iterator<Item = &[String]> {
+        self.configurations
+            .iter()
+            .map(|configuration| configuration.identifiers.as_slice())
+    }
+
     /// Every configuration identifier in file order (repeats included).
     pub fn identifiers(&self) -> impl Iterator<Item = &str> {
         self.configurations
