@@ -3,12 +3,13 @@
 
 Usage (from anywhere):
 
+    config/tools/extract-protocol.py lovense          # merged (the default)
     config/tools/extract-protocol.py --from v4 lovense
-    config/tools/extract-protocol.py --from v5 simulated
 
 For every protocol named on the command line this reads its entry (`communication`,
-`defaults`, `configurations`) from the published database in ../shared/device-config/ (beside
-the repository) and writes config/protocols/<name>.json. Nothing is changed on the way: every
+`defaults`, `configurations`) from the published databases in ../shared/device-config/ (beside
+the repository) and writes config/protocols/<name>.json. By default the entry is merged: the
+current v5 entry, plus protocols and identifiers that only v4 still has. Nothing is changed on the way: every
 name, identifier, UUID, range and configuration/feature id carries over as published, so user
 configs written by Intiface Central keep applying. Keys the published format does not define
 (such as `sexverse-v5`'s misspelt `configuration`) are left out with a note on stderr, because
@@ -103,37 +104,75 @@ def render(value, indent=0):
     return json.dumps(value, ensure_ascii=False)
 
 
+def load(path):
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
+
+
+def merged_entry(name, v4_protocols, v5_protocols):
+    """The current (v5) entry, plus what only v4 still has: whole protocols v5 dropped
+    (nintendo-joycon) and configuration identifiers v5 no longer lists (lelo-f1sv2's F1SV3, F2).
+    Where both define an identifier, v5 (the newer data) wins."""
+    if name not in v5_protocols:
+        return v4_protocols[name]
+    entry = json.loads(json.dumps(v5_protocols[name]))
+    if name not in v4_protocols:
+        return entry
+    known = {identifier
+             for configuration in entry.get("configurations", [])
+             for identifier in configuration.get("identifier", [])}
+    for configuration in v4_protocols[name].get("configurations", []):
+        missing = [identifier for identifier in configuration.get("identifier", [])
+                   if identifier not in known]
+        if missing:
+            kept = dict(configuration)
+            kept["identifier"] = missing
+            entry.setdefault("configurations", []).append(kept)
+            known.update(missing)
+    return entry
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("protocols", nargs="+", help="database keys, e.g. lovense")
-    parser.add_argument("--from", dest="source", choices=sorted(SOURCES), default="v4",
-                        help="which published database to read (default v4)")
+    parser.add_argument("--from", dest="source", choices=sorted(SOURCES) + ["merged"],
+                        default="merged",
+                        help="which published database to read: v4, v5, or merged (default: the "
+                             "v5 entry plus what only v4 still has)")
     parser.add_argument("--shared", type=pathlib.Path, default=DEFAULT_SHARED,
                         help=f"folder holding the published databases (default {DEFAULT_SHARED})")
     parser.add_argument("--output", type=pathlib.Path, default=PROTOCOLS_DIRECTORY,
                         help=f"where to write <name>.json (default {PROTOCOLS_DIRECTORY})")
     arguments = parser.parse_args()
 
-    source = arguments.shared / SOURCES[arguments.source]
-    with open(source, encoding="utf-8") as file:
-        database = json.load(file)
-    protocols = database.get("protocols", {})
+    v4 = load(arguments.shared / SOURCES["v4"])
+    v5 = load(arguments.shared / SOURCES["v5"])
+    if arguments.source == "merged":
+        available = set(v4.get("protocols", {})) | set(v5.get("protocols", {}))
+        label = (f"v5 {v5['version']['major']}.{v5['version']['minor']} + "
+                 f"v4 {v4['version']['major']}.{v4['version']['minor']}")
+    else:
+        chosen = v4 if arguments.source == "v4" else v5
+        available = set(chosen.get("protocols", {}))
+        label = f"{arguments.source} {chosen['version']['major']}.{chosen['version']['minor']}"
 
-    missing = [name for name in arguments.protocols if name not in protocols]
+    missing = [name for name in arguments.protocols if name not in available]
     if missing:
-        sys.exit(f"{source}: no protocol named {', '.join(missing)}")
+        sys.exit(f"no protocol named {', '.join(missing)} in {label}")
 
     arguments.output.mkdir(parents=True, exist_ok=True)
     for name in arguments.protocols:
-        entry = protocols[name]
+        if arguments.source == "merged":
+            entry = merged_entry(name, v4.get("protocols", {}), v5.get("protocols", {}))
+        else:
+            entry = (v4 if arguments.source == "v4" else v5)["protocols"][name]
         dropped = sorted(key for key in entry if key not in PROTOCOL_KEYS)
         if dropped:
             print(f"{name}: leaving out unknown keys {', '.join(dropped)}", file=sys.stderr)
         kept = {key: entry[key] for key in PROTOCOL_KEYS if key in entry}
         target = arguments.output / f"{name}.json"
         target.write_text(render(kept) + "\n", encoding="utf-8")
-        print(f"wrote {target} from {source.name} (version "
-              f"{database['version']['major']}.{database['version']['minor']})")
+        print(f"wrote {target} from {label}")
 
 
 if __name__ == "__main__":

@@ -30,8 +30,19 @@ struct Coverage {
     differences: Vec<String>,
 }
 
+/// A published database's store, to compare definitions with.
+fn published_store(shared: &std::path::Path, file: &str) -> DeviceConfigStore {
+    let path = shared.join("device-config").join(file);
+    let database = DeviceDatabase::from_file(&path).expect("published database loads");
+    DeviceConfigStore::new(database, None)
+}
+
+/// The built-in database follows the newest published data: v5 entries, plus what only v4
+/// still has (config/tools/extract-protocol.py). A v4 device whose entry v5 changed is
+/// identified when the built-in definition equals the v5 one; it is listed as updated.
 fn coverage(published_file: &str) -> Option<Coverage> {
     let shared = shared_dir()?;
+    let newer = published_store(&shared, "buttplug-device-config-v5.json");
     let path = shared.join("device-config").join(published_file);
     let published = DeviceDatabase::from_file(&path).expect("published database loads");
     let names: Vec<String> = published.protocol_names().map(str::to_string).collect();
@@ -73,9 +84,17 @@ fn coverage(published_file: &str) -> Option<Coverage> {
             result.definitions += 1;
             let wanted = published_store.definition(name, identifier.as_deref(), "coverage");
             let got = builtin_store.definition(name, identifier.as_deref(), "coverage");
-            if wanted == got && has_encoder {
+            let updated = wanted != got
+                && got.is_some()
+                && got == newer.definition(name, identifier.as_deref(), "coverage");
+            if updated {
+                result.differences.push(format!(
+                    "{name} {identifier:?}: built-in follows the newer v5 entry"
+                ));
+            }
+            if (wanted == got || updated) && has_encoder {
                 result.identified += 1;
-            } else if wanted != got {
+            } else if wanted != got && !updated {
                 result.differences.push(match got {
                     None => format!("{name} {identifier:?}: not in the built-in database"),
                     Some(_) => format!("{name} {identifier:?}: built-in definition differs"),
