@@ -88,6 +88,9 @@ fn table() -> String {
             if protocol.read_input.is_some() {
                 init.push("read");
             }
+            if protocol.subscribe_input.is_some() {
+                init.push("notify");
+            }
             if let Some(period) = protocol.keepalive {
                 keepalive = format!("{} ms", period.as_millis());
             }
