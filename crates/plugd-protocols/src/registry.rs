@@ -142,12 +142,14 @@ impl std::fmt::Debug for Protocol {
 
 /// Every protocol plugd implements, sorted by name.
 pub static PROTOCOLS: &[Protocol] = &[
+    Protocol::new(protocols::activejoy::NAME, protocols::activejoy::encode),
     Protocol::new(protocols::adrienlastic::NAME, protocols::adrienlastic::encode),
     Protocol::new(protocols::amorelie_joy::NAME, protocols::amorelie_joy::encode)
         .with_initialize(protocols::amorelie_joy::initialize),
     Protocol::new(protocols::aneros::NAME, protocols::aneros::encode),
     Protocol::new(protocols::ankni::NAME, protocols::ankni::encode)
         .with_initialize(protocols::ankni::initialize),
+    Protocol::new(protocols::bananasome::NAME, protocols::bananasome::encode),
     Protocol::new(protocols::cachito::NAME, protocols::cachito::encode),
     Protocol::new(protocols::cowgirl::NAME, protocols::cowgirl::encode),
     Protocol::new(
@@ -159,6 +161,8 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::cueme::identify_steps,
         protocols::cueme::resolve_identifier,
     ),
+    Protocol::new(protocols::cupido::NAME, protocols::cupido::encode),
+    Protocol::new(protocols::deepsire::NAME, protocols::deepsire::encode),
     Protocol::new(protocols::feelingso::NAME, protocols::feelingso::encode),
     Protocol::new(
         protocols::fleshy_thrust::NAME,
@@ -174,9 +178,13 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::fredorch::resolve_identifier,
         )
         .with_initialize(protocols::fredorch::initialize),
+    Protocol::new(protocols::fredorch_rotary::NAME, protocols::fredorch_rotary::encode)
+        .with_initialize(protocols::fredorch_rotary::initialize),
     Protocol::new(protocols::galaku::NAME, protocols::galaku::encode)
         .with_read_input(protocols::galaku::read_input),
     Protocol::new(protocols::galaku_pump::NAME, protocols::galaku_pump::encode),
+    Protocol::new(protocols::hgod::NAME, protocols::hgod::encode)
+        .with_keepalive(protocols::hgod::KEEPALIVE),
     Protocol::new(protocols::hismith::NAME, protocols::hismith::encode)
         .with_identify(
             protocols::hismith::identify_steps,
@@ -197,6 +205,7 @@ pub static PROTOCOLS: &[Protocol] = &[
     )
     .with_initialize(protocols::honeyplaybox::initialize)
     .with_keepalive(protocols::honeyplaybox::KEEPALIVE),
+    Protocol::new(protocols::htk_bm::NAME, protocols::htk_bm::encode),
     Protocol::new(protocols::itoys::NAME, protocols::itoys::encode),
     Protocol::new(protocols::jejoue::NAME, protocols::jejoue::encode),
     Protocol::new(protocols::joyhub::NAME, protocols::joyhub::encode),
@@ -213,6 +222,7 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::kiiroo_prowand::NAME,
         protocols::kiiroo_prowand::encode,
     ),
+    Protocol::new(protocols::kiiroo_spot::NAME, protocols::kiiroo_spot::encode),
     Protocol::new(protocols::kiiroo_v1::NAME, protocols::kiiroo_v1::encode)
         .with_initialize(protocols::kiiroo_v1::initialize)
         .with_keepalive(protocols::kiiroo_v1::KEEPALIVE),
@@ -229,6 +239,11 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::kiiroo_v21_initialized::encode,
     )
     .with_initialize(protocols::kiiroo_v21_initialized::initialize),
+    Protocol::new(protocols::kiiroo_v3::NAME, protocols::kiiroo_v3::encode)
+        .with_read_input(protocols::kiiroo_v3::read_input),
+    Protocol::new(protocols::kizuna::NAME, protocols::kizuna::encode),
+    Protocol::new(protocols::lelo_f1s::NAME, protocols::lelo_f1s::encode)
+        .with_initialize(protocols::lelo_f1s::initialize),
     Protocol::new(protocols::lelo_f1sv2::NAME, protocols::lelo_f1sv2::encode)
         .with_initialize(protocols::lelo_f1sv2::initialize),
     Protocol::new(protocols::lelo_harmony::NAME, protocols::lelo_harmony::encode)
@@ -237,7 +252,11 @@ pub static PROTOCOLS: &[Protocol] = &[
         .with_initialize(protocols::leten::initialize)
         .with_keepalive(protocols::leten::KEEPALIVE),
     Protocol::new(protocols::libo_elle::NAME, protocols::libo_elle::encode),
+    Protocol::new(protocols::libo_karen::NAME, protocols::libo_karen::encode),
+    Protocol::new(protocols::libo_shark::NAME, protocols::libo_shark::encode),
     Protocol::new(protocols::libo_vibes::NAME, protocols::libo_vibes::encode),
+    Protocol::new(protocols::lioness::NAME, protocols::lioness::encode)
+        .with_initialize(protocols::lioness::initialize),
     Protocol::new(protocols::loob::NAME, protocols::loob::encode)
         .with_initialize(protocols::loob::initialize),
     Protocol::new(protocols::lovedistance::NAME, protocols::lovedistance::encode)
@@ -255,11 +274,14 @@ pub static PROTOCOLS: &[Protocol] = &[
     )
     .with_initialize(protocols::lovense_connect_service::initialize)
     .with_read_input(protocols::lovense_connect_service::read_input),
+    Protocol::new(protocols::lovenuts::NAME, protocols::lovenuts::encode),
     Protocol::new(protocols::luvmazer::NAME, protocols::luvmazer::encode),
     Protocol::new(protocols::magic_motion_1::NAME, protocols::magic_motion_1::encode),
     Protocol::new(protocols::magic_motion_2::NAME, protocols::magic_motion_2::encode),
     Protocol::new(protocols::magic_motion_3::NAME, protocols::magic_motion_3::encode),
     Protocol::new(protocols::magic_motion_4::NAME, protocols::magic_motion_4::encode),
+    Protocol::new(protocols::mannuo::NAME, protocols::mannuo::encode),
+    Protocol::new(protocols::maxpro::NAME, protocols::maxpro::encode),
     Protocol::new(protocols::meese::NAME, protocols::meese::encode),
     Protocol::new(protocols::mizzzee::NAME, protocols::mizzzee::encode),
     Protocol::new(protocols::mizzzee_v2::NAME, protocols::mizzzee_v2::encode),
@@ -274,12 +296,15 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::motorbunny::NAME, protocols::motorbunny::encode),
     Protocol::new(protocols::muse::NAME, protocols::muse::encode)
         .with_keepalive(protocols::muse::KEEPALIVE),
+    Protocol::new(protocols::mymuselinkplus::NAME, protocols::mymuselinkplus::encode),
     Protocol::new(protocols::mysteryvibe::NAME, protocols::mysteryvibe::encode)
         .with_initialize(protocols::mysteryvibe::initialize)
         .with_keepalive(protocols::mysteryvibe::KEEPALIVE),
     Protocol::new(protocols::mysteryvibe_v2::NAME, protocols::mysteryvibe_v2::encode)
         .with_initialize(protocols::mysteryvibe_v2::initialize)
         .with_keepalive(protocols::mysteryvibe_v2::KEEPALIVE),
+    Protocol::new(protocols::nextlevelracing::NAME, protocols::nextlevelracing::encode),
+    Protocol::new(protocols::nexus_revo::NAME, protocols::nexus_revo::encode),
     Protocol::new(protocols::nobra::NAME, protocols::nobra::encode)
         .with_initialize(protocols::nobra::initialize),
     Protocol::new(protocols::omobo::NAME, protocols::omobo::encode),
@@ -290,6 +315,12 @@ pub static PROTOCOLS: &[Protocol] = &[
         ),
     Protocol::new(protocols::picobong::NAME, protocols::picobong::encode),
     Protocol::new(protocols::pink_punch::NAME, protocols::pink_punch::encode),
+    Protocol::new(protocols::prettylove::NAME, protocols::prettylove::encode)
+        .with_identify(
+            protocols::prettylove::identify_steps,
+            protocols::prettylove::resolve_identifier,
+        ),
+    Protocol::new(protocols::realov::NAME, protocols::realov::encode),
     Protocol::new(protocols::sakuraneko::NAME, protocols::sakuraneko::encode),
     Protocol::new(protocols::satisfyer::NAME, protocols::satisfyer::encode)
         .with_identify(
@@ -327,6 +358,7 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::svakom_v4::NAME, protocols::svakom_v4::encode),
     Protocol::new(protocols::svakom_v5::NAME, protocols::svakom_v5::encode),
     Protocol::new(protocols::svakom_v6::NAME, protocols::svakom_v6::encode),
+    Protocol::new(protocols::synchro::NAME, protocols::synchro::encode),
     Protocol::new(protocols::tcode_v03::NAME, protocols::tcode_v03::encode),
     Protocol::new(protocols::thehandy_v3::NAME, protocols::thehandy_v3::encode)
         .with_identify(
@@ -359,6 +391,12 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::xiuxiuda::NAME, protocols::xiuxiuda::encode),
     Protocol::new(protocols::xuanhuan::NAME, protocols::xuanhuan::encode)
         .with_keepalive(protocols::xuanhuan::KEEPALIVE),
+    Protocol::new(protocols::youcups::NAME, protocols::youcups::encode),
+    Protocol::new(protocols::youou::NAME, protocols::youou::encode)
+        .with_identify(
+            protocols::youou::identify_steps,
+            protocols::youou::resolve_identifier,
+        ),
     Protocol::new(protocols::zalo::NAME, protocols::zalo::encode),
 ];
 
