@@ -144,7 +144,7 @@ fn both_pressures_share_one_subscription_until_stop_cmd_drops_the_last() {
         json!({"Subscribe": {"endpoint": "rxpressure"}})
     );
     device.notify("rxpressure", &pressure(12, 1500));
-    let mut readings = vec![
+    let mut readings = [
         client.event("InputReading")["InputReading"].clone(),
         client.event("InputReading")["InputReading"].clone(),
     ];
