@@ -4,8 +4,9 @@
 //! **Wire format.** ASCII, one write to `tx` per changed motor: `M`, the motor (the feature
 //! index), the speed in decimal, CR — `M0128\r` runs motor 0 at half speed, `M70\r` stops
 //! motor 7. The motor and speed digits run together with no separator, as upstream writes them.
-//! A Stop writes one line per motor that was not already stopped; several motors changed by
-//! one command are written in feature order. No init, no keepalive, stateless.
+//! Several motors changed by one command are written in feature order; a Stop writes a zero
+//! line for every motor (the Device leaves out only motors whose last command already was 0).
+//! No init, no keepalive, stateless.
 //!
 //! **Matching.** The database's serial specifier names the port `default`, which no real port
 //! has: a user config gives the protocol a serial specifier with the real port, and that port
