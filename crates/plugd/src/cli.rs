@@ -64,28 +64,48 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
-    /// Intiface Engine's Bluetooth LE switch. Not available in this build yet: logged and ignored.
+    /// Find Bluetooth LE devices (BlueZ over D-Bus on Linux). A device that drops is
+    /// reconnected as soon as it advertises again, with its old index.
     #[arg(long)]
     pub use_bluetooth_le: bool,
+
+    /// With several Bluetooth adapters, use the one whose name contains NAME (`hci1`); the log
+    /// says which adapter is in use. Default: the first.
+    #[arg(long, value_name = "NAME")]
+    pub bluetooth_adapter: Option<String>,
 
     /// Look for devices on the serial ports that serial specifiers name (the user config gives
     /// a protocol a `serial` specifier with the port, as with Intiface).
     #[arg(long)]
     pub use_serial: bool,
 
-    /// Intiface Engine's HID switch. Not available in this build yet: logged and ignored.
+    /// Find USB HID devices whose VID/PID a `hid` specifier names (hidraw on Linux).
     #[arg(long)]
     pub use_hid: bool,
 
-    /// Intiface Engine's Lovense Connect switch. Not available in this build yet: logged and ignored.
+    /// Find raw USB devices whose VID/PID a `usb` specifier names (libusb). plugd's own switch.
+    #[arg(long)]
+    pub use_usb: bool,
+
+    /// Drive the toys the Lovense Connect app holds, through its local HTTP API.
     #[arg(long)]
     pub use_lovense_connect: bool,
 
-    /// Intiface Engine's Lovense serial dongle switch. Not available in this build yet: logged and ignored.
+    /// Where a Lovense Connect app listens (`http://192.168.1.20:20010`, the address the app
+    /// shows); repeat for several. Default: Lovense Connect for PC on this machine,
+    /// http://127.0.0.1:20010. plugd never asks Lovense's servers where the app is.
+    #[arg(long, value_name = "URL")]
+    pub lovense_connect_address: Vec<String>,
+
+    /// Use the Lovense USB dongle, serial variant (found by its USB ids 1a86:7523).
     #[arg(long)]
     pub use_lovense_dongle_serial: bool,
 
-    /// Intiface Engine's Lovense HID dongle switch. Not available in this build yet: logged and ignored.
+    /// The serial Lovense dongle's port, when it cannot be found by its USB ids.
+    #[arg(long, value_name = "PATH")]
+    pub lovense_dongle_port: Option<String>,
+
+    /// Use the Lovense USB dongle, HID variant (USB ids 1915:520a).
     #[arg(long)]
     pub use_lovense_dongle_hid: bool,
 }
@@ -107,6 +127,30 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn hardware_switches_are_off_by_default_and_take_their_options() {
+        let cli = Cli::parse_from(["plugd"]);
+        assert!(!cli.use_bluetooth_le && !cli.use_hid && !cli.use_usb && !cli.use_lovense_connect);
+        assert!(!cli.use_lovense_dongle_serial && !cli.use_lovense_dongle_hid);
+        let cli = Cli::parse_from([
+            "plugd",
+            "--use-bluetooth-le",
+            "--bluetooth-adapter",
+            "hci1",
+            "--use-lovense-connect",
+            "--lovense-connect-address",
+            "http://10.0.0.5:20010",
+            "--lovense-connect-address",
+            "http://10.0.0.6:20010",
+            "--use-lovense-dongle-serial",
+            "--lovense-dongle-port",
+            "/dev/ttyUSB0",
+        ]);
+        assert_eq!(cli.bluetooth_adapter.as_deref(), Some("hci1"));
+        assert_eq!(cli.lovense_connect_address.len(), 2);
+        assert_eq!(cli.lovense_dongle_port.as_deref(), Some("/dev/ttyUSB0"));
     }
 
     #[test]

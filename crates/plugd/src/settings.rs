@@ -27,6 +27,68 @@ pub struct Settings {
     pub use_serial: bool,
     /// Let raw messages through (`--allow-raw`).
     pub allow_raw: bool,
+    /// Which hardware DCMs run (BLE, HID, USB, Lovense Connect, Lovense dongles).
+    pub hardware: HardwareSettings,
+}
+
+/// The hardware DCMs the command line turns on, with their options. All off by default, as
+/// with Intiface Engine: each transport is asked for by its switch (docs/hardware.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HardwareSettings {
+    /// `--use-bluetooth-le`.
+    pub bluetooth_le: bool,
+    /// `--bluetooth-adapter`: part of the adapter's name.
+    pub bluetooth_adapter: Option<String>,
+    /// `--use-hid`.
+    pub hid: bool,
+    /// `--use-usb`.
+    pub usb: bool,
+    /// `--use-lovense-connect`: the apps' addresses (the default one when none was given).
+    pub lovense_connect: Option<Vec<plugd_dcm_lovense_connect::BaseUrl>>,
+    /// `--use-lovense-dongle-serial`, with `--lovense-dongle-port` when given.
+    pub lovense_dongle_serial: Option<Option<String>>,
+    /// `--use-lovense-dongle-hid`.
+    pub lovense_dongle_hid: bool,
+}
+
+impl HardwareSettings {
+    /// Reads the hardware switches.
+    ///
+    /// # Errors
+    /// A `--lovense-connect-address` that is not `http://host:port`.
+    pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
+        let lovense_connect = if cli.use_lovense_connect {
+            let given: Vec<&str> = if cli.lovense_connect_address.is_empty() {
+                vec![plugd_dcm_lovense_connect::DEFAULT_ADDRESS]
+            } else {
+                cli.lovense_connect_address
+                    .iter()
+                    .map(String::as_str)
+                    .collect()
+            };
+            let parsed = given
+                .into_iter()
+                .map(|address| {
+                    plugd_dcm_lovense_connect::BaseUrl::parse(address)
+                        .with_context(|| "--lovense-connect-address".to_string())
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Some(parsed)
+        } else {
+            None
+        };
+        Ok(HardwareSettings {
+            bluetooth_le: cli.use_bluetooth_le,
+            bluetooth_adapter: cli.bluetooth_adapter.clone(),
+            hid: cli.use_hid,
+            usb: cli.use_usb,
+            lovense_connect,
+            lovense_dongle_serial: cli
+                .use_lovense_dongle_serial
+                .then(|| cli.lovense_dongle_port.clone()),
+            lovense_dongle_hid: cli.use_lovense_dongle_hid,
+        })
+    }
 }
 
 impl Settings {
@@ -35,25 +97,7 @@ impl Settings {
     /// # Errors
     /// A device-config file that cannot be read or parsed.
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        let unavailable: Vec<&str> = [
-            (cli.use_bluetooth_le, "--use-bluetooth-le"),
-            (cli.use_hid, "--use-hid"),
-            (cli.use_lovense_connect, "--use-lovense-connect"),
-            (cli.use_lovense_dongle_serial, "--use-lovense-dongle-serial"),
-            (cli.use_lovense_dongle_hid, "--use-lovense-dongle-hid"),
-        ]
-        .into_iter()
-        .filter_map(|(set, flag)| set.then_some(flag))
-        .collect();
-        if !unavailable.is_empty() {
-            // Intiface Central passes these by default; refusing to start would break drop-in
-            // use, so the transport stays idle with one clear line instead.
-            tracing::warn!(
-                "{} requested, but this build has no such transport yet: only simulated devices \
-                 (device WebSocket, --demo, user-config simulated_devices) are available",
-                unavailable.join(", ")
-            );
-        }
+        let hardware = HardwareSettings::from_cli(cli)?;
         if cli.allow_raw {
             tracing::warn!(
                 "--allow-raw: raw messages are enabled. Clients can write any bytes to any device \
@@ -110,6 +154,7 @@ impl Settings {
             demo: cli.demo,
             use_serial: cli.use_serial,
             allow_raw: cli.allow_raw,
+            hardware,
         })
     }
 }

@@ -1,14 +1,16 @@
 //! Wiring: starts every actor, binds the sockets and connects them, and tears it all down in
 //! the right order (devices stopped before anything closes).
 
-use crate::settings::Settings;
+use crate::settings::{HardwareSettings, Settings};
 use actix::prelude::*;
 use actix_web::{dev::ServerHandle, web, App, HttpServer};
 use plugd_dcm_serial::SerialDcm;
 use plugd_dcm_sim::device_socket::{device_socket_route, DeviceSocketContext};
 use plugd_dcm_sim::virtual_device::{VirtualDevice, VirtualDeviceSpec};
 use plugd_dcm_sim::SimulatedDcm;
-use plugd_device::{DeviceConfig, DeviceManager};
+use plugd_device::{
+    Availability, DeviceConfig, DeviceManager, RegisterDcm, StartScanning, StopScanning,
+};
 use plugd_server::{Server, ShutdownServer};
 use plugd_transport_ws::{client_socket_route, SessionLimits};
 
@@ -56,6 +58,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .await
             .map_err(|_| anyhow::anyhow!("the device manager stopped during start-up"))?;
     }
+    start_hardware(&settings.hardware, &config, &device_manager).await?;
 
     let mut http_servers = Vec::new();
     let limits = SessionLimits::default();
@@ -134,6 +137,122 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         server,
         http_servers,
     })
+}
+
+/// Stands in for a DCM whose subsystem is missing: registered as unavailable (the DeviceManager
+/// logs the one line saying why), it is never asked to scan.
+struct IdleDcm;
+
+impl Actor for IdleDcm {
+    type Context = Context<Self>;
+}
+
+impl Handler<StartScanning> for IdleDcm {
+    type Result = ();
+    fn handle(&mut self, _: StartScanning, _: &mut Self::Context) {}
+}
+
+impl Handler<StopScanning> for IdleDcm {
+    type Result = ();
+    fn handle(&mut self, _: StopScanning, _: &mut Self::Context) {}
+}
+
+fn unavailable(name: &'static str, why: String) -> RegisterDcm {
+    let idle = IdleDcm.start();
+    RegisterDcm {
+        name,
+        availability: Availability::Unavailable(why),
+        start: idle.clone().recipient(),
+        stop: idle.recipient(),
+    }
+}
+
+/// Starts the hardware DCMs the command line asked for and registers each with the
+/// DeviceManager — as unavailable, with the reason, when its subsystem is missing (plugd runs
+/// on). Opening adapters and dongles happens here, before anything listens.
+async fn start_hardware(
+    hardware: &HardwareSettings,
+    config: &Addr<DeviceConfig>,
+    device_manager: &Addr<DeviceManager>,
+) -> anyhow::Result<()> {
+    let mut registrations = Vec::new();
+    if hardware.bluetooth_le {
+        registrations.push(
+            match plugd_dcm_btle::btleplug_backend::open(hardware.bluetooth_adapter.clone()).await {
+                Ok((adapter, description)) => {
+                    tracing::info!(dcm = "btle", "Bluetooth LE adapter in use: {description}");
+                    let peers = plugd_dcm_btle::DcmPeers::new(config, device_manager);
+                    let dcm = plugd_dcm_btle::BtleDcm::new(adapter, peers).start();
+                    plugd_dcm_btle::registration(&dcm)
+                }
+                Err(why) => unavailable("btle", why),
+            },
+        );
+    }
+    if hardware.hid {
+        let probed = tokio::task::spawn_blocking(plugd_dcm_hid::HidapiBackend::probe)
+            .await
+            .unwrap_or_else(|error| Err(error.to_string()));
+        registrations.push(match probed {
+            Ok(backend) => {
+                let peers = plugd_dcm_hid::DcmPeers::new(config, device_manager);
+                let dcm = plugd_dcm_hid::HidDcm::new(std::sync::Arc::new(backend), peers).start();
+                plugd_dcm_hid::registration(&dcm, Availability::Available)
+            }
+            Err(why) => unavailable(plugd_dcm_hid::manager::DCM_NAME, why),
+        });
+    }
+    if hardware.usb {
+        let probed = tokio::task::spawn_blocking(plugd_dcm_usb::RusbBackend::probe)
+            .await
+            .unwrap_or_else(|error| Err(error.to_string()));
+        registrations.push(match probed {
+            Ok(backend) => {
+                let peers = plugd_dcm_usb::DcmPeers::new(config, device_manager);
+                let dcm = plugd_dcm_usb::UsbDcm::new(std::sync::Arc::new(backend), peers).start();
+                plugd_dcm_usb::registration(&dcm, Availability::Available)
+            }
+            Err(why) => unavailable(plugd_dcm_usb::manager::DCM_NAME, why),
+        });
+    }
+    if let Some(hosts) = &hardware.lovense_connect {
+        tracing::info!(
+            dcm = plugd_dcm_lovense_connect::manager::DCM_NAME,
+            apps = %hosts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            "asking these Lovense Connect apps for toys while scanning"
+        );
+        let peers = plugd_dcm_lovense_connect::DcmPeers::new(config, device_manager);
+        let dcm = plugd_dcm_lovense_connect::LovenseConnectDcm::new(hosts.clone(), peers).start();
+        registrations.push(plugd_dcm_lovense_connect::registration(&dcm));
+    }
+    let dongles = [
+        hardware
+            .lovense_dongle_serial
+            .clone()
+            .map(|port| plugd_dcm_lovense_dongle::DongleKind::Serial { port }),
+        hardware
+            .lovense_dongle_hid
+            .then_some(plugd_dcm_lovense_dongle::DongleKind::Hid),
+    ];
+    for kind in dongles.into_iter().flatten() {
+        let name = kind.dcm_name();
+        registrations.push(match plugd_dcm_lovense_dongle::probe(kind).await {
+            Ok(dongle) => {
+                let peers = plugd_dcm_lovense_dongle::DcmPeers::new(config, device_manager);
+                let dcm =
+                    plugd_dcm_lovense_dongle::LovenseDongleDcm::new(name, dongle, peers).start();
+                plugd_dcm_lovense_dongle::registration(&dcm, name)
+            }
+            Err(why) => unavailable(name, why),
+        });
+    }
+    for registration in registrations {
+        device_manager
+            .send(registration)
+            .await
+            .map_err(|_| anyhow::anyhow!("the device manager stopped during start-up"))?;
+    }
+    Ok(())
 }
 
 /// `--demo`: two Lovense toys and the simulated devices of the database.
