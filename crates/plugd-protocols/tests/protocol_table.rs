@@ -8,9 +8,13 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::PathBuf;
 
+/// One protocol of the built-in database: name, transports, configuration identifier lists,
+/// whether it has defaults.
+type Entry = (String, Vec<&'static str>, Vec<Vec<String>>, bool);
+
 fn table() -> String {
     let database = DeviceDatabase::builtin();
-    let entries: Vec<(String, Vec<&'static str>, Vec<Vec<String>>, bool)> = database
+    let entries: Vec<Entry> = database
         .protocol_names()
         .map(|name| {
             let entry = database.protocol(name).expect("listed protocol");
