@@ -305,6 +305,9 @@ pub static PROTOCOLS: &[Protocol] = &[
         .with_keepalive(protocols::mysteryvibe_v2::KEEPALIVE),
     Protocol::new(protocols::nextlevelracing::NAME, protocols::nextlevelracing::encode),
     Protocol::new(protocols::nexus_revo::NAME, protocols::nexus_revo::encode),
+    Protocol::new(protocols::nintendo_joycon::NAME, protocols::nintendo_joycon::encode)
+        .with_initialize(protocols::nintendo_joycon::initialize)
+        .with_keepalive(protocols::nintendo_joycon::KEEPALIVE),
     Protocol::new(protocols::nobra::NAME, protocols::nobra::encode)
         .with_initialize(protocols::nobra::initialize),
     Protocol::new(protocols::omobo::NAME, protocols::omobo::encode),
@@ -321,6 +324,12 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::prettylove::resolve_identifier,
         ),
     Protocol::new(protocols::realov::NAME, protocols::realov::encode),
+    Protocol::new(protocols::realtouch::NAME, protocols::realtouch::encode)
+        .with_initialize(protocols::realtouch::initialize),
+    Protocol::new(
+        protocols::rez_trancevibrator::NAME,
+        protocols::rez_trancevibrator::encode,
+    ),
     Protocol::new(protocols::sakuraneko::NAME, protocols::sakuraneko::encode),
     Protocol::new(protocols::satisfyer::NAME, protocols::satisfyer::encode)
         .with_identify(
@@ -348,10 +357,20 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
     Protocol::new(protocols::svakom_alex::NAME, protocols::svakom_alex::encode),
     Protocol::new(protocols::svakom_alex_v2::NAME, protocols::svakom_alex_v2::encode),
+    Protocol::new(protocols::svakom_avaneo::NAME, protocols::svakom_avaneo::encode),
     Protocol::new(protocols::svakom_barnard::NAME, protocols::svakom_barnard::encode),
+    Protocol::new(protocols::svakom_barney::NAME, protocols::svakom_barney::encode),
+    Protocol::new(protocols::svakom_dice::NAME, protocols::svakom_dice::encode),
+    Protocol::new(protocols::svakom_dt250a::NAME, protocols::svakom_dt250a::encode),
     Protocol::new(protocols::svakom_iker::NAME, protocols::svakom_iker::encode),
+    Protocol::new(protocols::svakom_jordan::NAME, protocols::svakom_jordan::encode),
     Protocol::new(protocols::svakom_pulse::NAME, protocols::svakom_pulse::encode),
     Protocol::new(protocols::svakom_sam2::NAME, protocols::svakom_sam2::encode),
+    Protocol::new(
+        protocols::svakom_suitcase::NAME,
+        protocols::svakom_suitcase::encode,
+    ),
+    Protocol::new(protocols::svakom_tarax::NAME, protocols::svakom_tarax::encode),
     Protocol::new(protocols::svakom_v1::NAME, protocols::svakom_v1::encode),
     Protocol::new(protocols::svakom_v2::NAME, protocols::svakom_v2::encode),
     Protocol::new(protocols::svakom_v3::NAME, protocols::svakom_v3::encode),
@@ -360,6 +379,7 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::svakom_v6::NAME, protocols::svakom_v6::encode),
     Protocol::new(protocols::synchro::NAME, protocols::synchro::encode),
     Protocol::new(protocols::tcode_v03::NAME, protocols::tcode_v03::encode),
+    Protocol::new(protocols::thehandy::NAME, protocols::thehandy::encode),
     Protocol::new(protocols::thehandy_v3::NAME, protocols::thehandy_v3::encode)
         .with_identify(
             protocols::thehandy_v3::identify_steps,
@@ -379,6 +399,7 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::vibratissimo::identify_steps,
         protocols::vibratissimo::resolve_identifier,
     ),
+    Protocol::new(protocols::vorze_cyclone_x::NAME, protocols::vorze_cyclone_x::encode),
     Protocol::new(protocols::vorze_sa::NAME, protocols::vorze_sa::encode)
         .with_initialize(protocols::vorze_sa::initialize),
     Protocol::new(protocols::wetoy::NAME, protocols::wetoy::encode)
@@ -388,6 +409,7 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::wevibe_8bit::NAME, protocols::wevibe_8bit::encode),
     Protocol::new(protocols::wevibe_chorus::NAME, protocols::wevibe_chorus::encode),
     Protocol::new(protocols::xibao::NAME, protocols::xibao::encode),
+    Protocol::new(protocols::xinput::NAME, protocols::xinput::encode),
     Protocol::new(protocols::xiuxiuda::NAME, protocols::xiuxiuda::encode),
     Protocol::new(protocols::xuanhuan::NAME, protocols::xuanhuan::encode)
         .with_keepalive(protocols::xuanhuan::KEEPALIVE),

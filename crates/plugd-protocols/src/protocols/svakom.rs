@@ -1,6 +1,8 @@
 //! Svakom family: what the `svakom-*` protocols share. Not a protocol of its own (no database
 //! key): byte helpers used by the per-key modules `svakom_v1` … `svakom_v6`, `svakom_pulse`,
-//! `svakom_sam2`, `svakom_alex`, `svakom_alex_v2`, `svakom_barnard` and `svakom_iker`.
+//! `svakom_sam`, `svakom_sam2`, `svakom_alex`, `svakom_alex_v2`, `svakom_avaneo`,
+//! `svakom_barnard`, `svakom_barney`, `svakom_dice`, `svakom_dt250a`, `svakom_iker`,
+//! `svakom_jordan`, `svakom_suitcase` and `svakom_tarax`.
 //!
 //! Svakom toys (and the Fantasy Cup, ToyCod, BeYourLover, Coleur Dor, Momonii models built on
 //! the same boards) take short fixed-length frames on a BLE characteristic (`tx`, `ffe1` of
