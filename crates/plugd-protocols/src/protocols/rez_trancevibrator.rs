@@ -8,10 +8,10 @@
 //!
 //! **What goes where.** The toy has no data endpoint: every speed is a USB vendor control
 //! transfer with no data stage. plugd writes the speed as a one-byte payload `<speed>` to
-//! `tx`; the USB DCM turns it into the control transfer `bmRequestType` `41` (host-to-device,
-//! vendor, interface), `bRequest` `01`, `wValue` = the speed byte, `wIndex` 0, length 0 (upstream
-//! used a 100 ms timeout). Upstream's earlier Rust wrote to a `txvendorcontrol` endpoint; the
-//! database's USB specifier names no endpoints, so plugd uses `tx` like its other byte pipes.
+//! `txvendorcontrol`; the USB DCM (`plugd-dcm-usb`) turns it into the control transfer
+//! `bmRequestType` `41` (host-to-device, vendor, interface), `bRequest` `01`, `wValue` = the
+//! speed byte, `wIndex` 0, length 0, with upstream's 100 ms timeout. (The endpoint is not in
+//! the database: the USB specifier names none, and the DCM always offers `txvendorcontrol`.)
 //!
 //! One write per changed vibrator; stop is speed 0. No init, no inputs, no keepalive.
 //!
@@ -25,7 +25,7 @@ use plugd_core::{Endpoint, HardwareCommand, OutputKind};
 /// Database key.
 pub const NAME: &str = "rez-trancevibrator";
 
-/// `<speed>` per changed vibrator.
+/// `<speed>` to `txvendorcontrol` per changed vibrator.
 ///
 /// # Errors
 /// [`ProtocolError::UnsupportedOutput`] for anything but vibrate; [`ProtocolError::Definition`]
@@ -56,7 +56,7 @@ pub fn encode(context: &EncodeContext<'_>) -> Result<Vec<HardwareCommand>, Proto
                     "feature {feature} speed {value} does not fit in one byte"
                 ))
             })?;
-            Ok(HardwareCommand::write(Endpoint::Tx, [speed]))
+            Ok(HardwareCommand::write(Endpoint::TxVendorControl, [speed]))
         })
         .collect()
 }
@@ -74,7 +74,7 @@ mod tests {
         for speed in [128, 255, 0] {
             assert_eq!(
                 rez.set(&[(0, Vibrate, speed)]),
-                vec![write(Endpoint::Tx, &[speed as u8])]
+                vec![write(Endpoint::TxVendorControl, &[speed as u8])]
             );
         }
     }
@@ -83,7 +83,7 @@ mod tests {
     fn stop_writes_speed_zero() {
         let mut rez = Harness::builtin(NAME, None);
         rez.set(&[(0, Vibrate, 77)]);
-        assert_eq!(rez.stop(), vec![write(Endpoint::Tx, &[0x00])]);
+        assert_eq!(rez.stop(), vec![write(Endpoint::TxVendorControl, &[0x00])]);
     }
 
     #[test]
