@@ -170,6 +170,8 @@ pub static PROTOCOLS: &[Protocol] = &[
     ),
     Protocol::new(protocols::fluffer::NAME, protocols::fluffer::encode)
         .with_initialize(protocols::fluffer::initialize),
+    Protocol::new(protocols::fmachine::NAME, protocols::fmachine::encode)
+        .with_initialize(protocols::fmachine::initialize),
     Protocol::new(protocols::foreo::NAME, protocols::foreo::encode),
     Protocol::new(protocols::fox::NAME, protocols::fox::encode),
     Protocol::new(protocols::fredorch::NAME, protocols::fredorch::encode)
@@ -223,6 +225,10 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::kiiroo_prowand::encode,
     ),
     Protocol::new(protocols::kiiroo_spot::NAME, protocols::kiiroo_spot::encode),
+    Protocol::new(
+        protocols::kiiroo_spot_v2::NAME,
+        protocols::kiiroo_spot_v2::encode,
+    ),
     Protocol::new(protocols::kiiroo_v1::NAME, protocols::kiiroo_v1::encode)
         .with_initialize(protocols::kiiroo_v1::initialize)
         .with_keepalive(protocols::kiiroo_v1::KEEPALIVE),
@@ -311,6 +317,8 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::nobra::NAME, protocols::nobra::encode)
         .with_initialize(protocols::nobra::initialize),
     Protocol::new(protocols::omobo::NAME, protocols::omobo::encode),
+    Protocol::new(protocols::ossm::NAME, protocols::ossm::encode)
+        .with_initialize(protocols::ossm::initialize),
     Protocol::new(protocols::patoo::NAME, protocols::patoo::encode)
         .with_identify(
             protocols::patoo::identify_steps,
@@ -342,6 +350,8 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::sayberx::identify_steps,
         protocols::sayberx::resolve_identifier,
     ),
+    Protocol::new(protocols::sdl_gamepad::NAME, protocols::sdl_gamepad::encode)
+        .with_read_input(protocols::sdl_gamepad::read_input),
     Protocol::new(protocols::sensee::NAME, protocols::sensee::encode),
     Protocol::new(protocols::sensee_v2::NAME, protocols::sensee_v2::encode)
         .with_initialize(protocols::sensee_v2::initialize),
@@ -354,6 +364,7 @@ pub static PROTOCOLS: &[Protocol] = &[
         .with_keepalive(protocols::sexverse_v3::KEEPALIVE),
     Protocol::new(protocols::sexverse_v4::NAME, protocols::sexverse_v4::encode),
     Protocol::new(protocols::sexverse_v5::NAME, protocols::sexverse_v5::encode),
+    Protocol::new(protocols::sexverse_v6::NAME, protocols::sexverse_v6::encode),
     Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
     Protocol::new(protocols::svakom_alex::NAME, protocols::svakom_alex::encode),
     Protocol::new(protocols::svakom_alex_v2::NAME, protocols::svakom_alex_v2::encode),
@@ -362,6 +373,10 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::svakom_barney::NAME, protocols::svakom_barney::encode),
     Protocol::new(protocols::svakom_dice::NAME, protocols::svakom_dice::encode),
     Protocol::new(protocols::svakom_dt250a::NAME, protocols::svakom_dt250a::encode),
+    Protocol::new(
+        protocols::svakom_fatima::NAME,
+        protocols::svakom_fatima::encode,
+    ),
     Protocol::new(protocols::svakom_iker::NAME, protocols::svakom_iker::encode),
     Protocol::new(protocols::svakom_jordan::NAME, protocols::svakom_jordan::encode),
     Protocol::new(protocols::svakom_pulse::NAME, protocols::svakom_pulse::encode),
@@ -389,8 +404,17 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::tryfun::NAME, protocols::tryfun::encode),
     Protocol::new(protocols::tryfun_blackhole::NAME, protocols::tryfun_blackhole::encode),
     Protocol::new(protocols::tryfun_meta2::NAME, protocols::tryfun_meta2::encode),
+    Protocol::new(protocols::umove::NAME, protocols::umove::encode)
+        .with_identify(
+            protocols::umove::identify_steps,
+            protocols::umove::resolve_identifier,
+        )
+        .with_keepalive(protocols::umove::KEEPALIVE),
+    Protocol::new(protocols::utimi::NAME, protocols::utimi::encode),
     Protocol::new(protocols::vibcrafter::NAME, protocols::vibcrafter::encode)
         .with_initialize(protocols::vibcrafter::initialize),
+    Protocol::new(protocols::vibio::NAME, protocols::vibio::encode)
+        .with_initialize(protocols::vibio::initialize),
     Protocol::new(
         protocols::vibratissimo::NAME,
         protocols::vibratissimo::encode,
@@ -413,6 +437,8 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::xiuxiuda::NAME, protocols::xiuxiuda::encode),
     Protocol::new(protocols::xuanhuan::NAME, protocols::xuanhuan::encode)
         .with_keepalive(protocols::xuanhuan::KEEPALIVE),
+    Protocol::new(protocols::yiciyuan::NAME, protocols::yiciyuan::encode)
+        .with_read_input(protocols::yiciyuan::read_input),
     Protocol::new(protocols::youcups::NAME, protocols::youcups::encode),
     Protocol::new(protocols::youou::NAME, protocols::youou::encode)
         .with_identify(
