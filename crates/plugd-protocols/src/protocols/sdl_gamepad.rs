@@ -260,6 +260,90 @@ mod tests {
         );
     }
 
+    fn bytes(data: &[u8]) -> Vec<HardwareCommand> {
+        vec![write(Endpoint::Tx, data)]
+    }
+
+    #[test]
+    fn upstream_main_only_case() {
+        // test_sdl_gamepad.yaml (upstream, after 12.0): low 0.5 → 32768, high 1.0 → 65535, Stop.
+        let mut pad = Harness::builtin(NAME, None);
+        assert_eq!(
+            pad.set(&[(0, Vibrate, 32768)]),
+            bytes(&[0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])
+        );
+        assert_eq!(
+            pad.set(&[(1, Vibrate, 65535)]),
+            bytes(&[0x00, 0x80, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00])
+        );
+        assert_eq!(
+            pad.stop(),
+            vec![
+                write(
+                    Endpoint::Tx,
+                    &[0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00]
+                ),
+                write(Endpoint::Tx, &[0x00; 8]),
+            ]
+        );
+    }
+
+    #[test]
+    fn upstream_rumble_and_triggers_case() {
+        // test_sdl_gamepad_main_trigger.yaml: 0.5, 1.0, 0.25 (16384), 0.75 (49152).
+        let mut pad = Harness::builtin(NAME, Some("__sdl-rumble-and-triggers"));
+        assert_eq!(
+            pad.set(&[(0, Vibrate, 32768)]),
+            bytes(&[0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])
+        );
+        assert_eq!(
+            pad.set(&[(1, Vibrate, 65535)]),
+            bytes(&[0x00, 0x80, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00])
+        );
+        assert_eq!(
+            pad.set(&[(2, Vibrate, 16384)]),
+            bytes(&[0x00, 0x80, 0xFF, 0xFF, 0x00, 0x40, 0x00, 0x00])
+        );
+        assert_eq!(
+            pad.set(&[(3, Vibrate, 49152)]),
+            bytes(&[0x00, 0x80, 0xFF, 0xFF, 0x00, 0x40, 0x00, 0xC0])
+        );
+    }
+
+    #[test]
+    fn upstream_disabled_channel_case_keeps_each_feature_on_its_own_slot() {
+        // test_sdl_gamepad_disabled_channel.yaml: the user disables the high-frequency motor
+        // (feature 1), so the client's second and third vibrators are features 2 and 3; they
+        // still drive the trigger slots.
+        let mut pad = Harness::builtin(NAME, Some("__sdl-rumble-and-triggers"));
+        assert_eq!(
+            pad.set(&[(0, Vibrate, 32768)]),
+            bytes(&[0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])
+        );
+        assert_eq!(
+            pad.set(&[(2, Vibrate, 16384)]),
+            bytes(&[0x00, 0x80, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00])
+        );
+        assert_eq!(
+            pad.set(&[(3, Vibrate, 49152)]),
+            bytes(&[0x00, 0x80, 0x00, 0x00, 0x00, 0x40, 0x00, 0xC0])
+        );
+    }
+
+    #[test]
+    fn upstream_triggers_only_case() {
+        // test_sdl_gamepad_triggers_only.yaml: 0.5 then 1.0 on the two trigger motors.
+        let mut pad = Harness::builtin(NAME, Some("__sdl-triggers-only"));
+        assert_eq!(
+            pad.set(&[(0, Vibrate, 32768)]),
+            bytes(&[0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00])
+        );
+        assert_eq!(
+            pad.set(&[(1, Vibrate, 65535)]),
+            bytes(&[0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0xFF, 0xFF])
+        );
+    }
+
     #[test]
     fn other_kinds_missing_features_and_oversized_values_are_errors() {
         let mut pad = Harness::builtin(NAME, None);
@@ -294,6 +378,8 @@ mod tests {
             }
         );
         assert_eq!((plan.parse)(&[77]), Ok(77));
+        // test_sdl_gamepad_battery.yaml: a read of rx answering 57 → 0.57.
+        assert_eq!((plan.parse)(&[57]), Ok(57));
         assert_eq!((plan.parse)(&[100, 3]), Ok(100));
         assert_eq!((plan.parse)(&[0xFF]), Ok(100));
         assert!(matches!((plan.parse)(&[]), Err(ProtocolError::BadReply(_))));

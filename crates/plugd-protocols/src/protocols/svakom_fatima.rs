@@ -190,6 +190,37 @@ mod tests {
     }
 
     #[test]
+    fn upstream_case_bytes() {
+        // test_svakom_fatima.yaml (upstream, after 12.0): vibrate 1.0 → 10, vibrate 0,
+        // constrict 1.0 → 10, oscillate 1.0 → 7, temperature 1.0 then 0.0.
+        let mut device = fatima();
+        assert_eq!(
+            device.set(&[(0, Vibrate, 10)]),
+            vec![tx(&[0x55, 0x03, 0x00, 0x00, 0x01, 0x0A])]
+        );
+        assert_eq!(
+            device.set(&[(0, Vibrate, 0)]),
+            vec![tx(&[0x55, 0x03, 0x00, 0x00, 0x00, 0x00])]
+        );
+        assert_eq!(
+            device.set(&[(1, Constrict, 10)]),
+            vec![tx(&[0x55, 0x09, 0x00, 0x00, 0x01, 0x0A])]
+        );
+        assert_eq!(
+            device.set(&[(2, Oscillate, 7)]),
+            vec![tx(&[0x55, 0x08, 0x00, 0x00, 0x07, 0xFF])]
+        );
+        assert_eq!(
+            device.set(&[(3, Temperature, 1)]),
+            vec![tx(&[0x55, 0x05, 0x01, 0x37, 0x02, 0x00, 0x00])]
+        );
+        assert_eq!(
+            device.set(&[(3, Temperature, 0)]),
+            vec![tx(&[0x55, 0x05, 0x00, 0x00, 0x02, 0x00, 0x00])]
+        );
+    }
+
+    #[test]
     fn undeclared_outputs_other_kinds_and_oversized_values_are_errors() {
         let mut device = fatima();
         assert!(matches!(

@@ -22,6 +22,11 @@
 //! parser rejects the frame). The battery feature declares only `Read`, so there is no
 //! subscription to serve.
 //!
+//! Upstream's repository has moved on past the 12.x crate: its newer FJB-02 test case expects
+//! an init (subscribe `rxblebattery`, then write the device-info query `35 10` padded to 16
+//! bytes) and it knows an FJB-03. plugd follows the 12.x crate and the 5.57 database, which
+//! have neither.
+//!
 //! ref: `src/device/protocol_impl/yiciyuan.rs` of the `buttplug_server` 12 crate.
 
 use crate::{EncodeContext, InputReadPlan, ProtocolError, ReadSource};
@@ -202,6 +207,19 @@ mod tests {
         assert_eq!(
             device.set(&[(0, Oscillate, 100), (1, Vibrate, 50), (2, Vibrate, 10)]),
             vec![packet(20, 10, 2)]
+        );
+        assert_eq!(device.stop(), vec![packet(0, 0, 0)]);
+    }
+
+    #[test]
+    fn upstream_fjb01_case_stop_then_three_axes_then_stop() {
+        // test_yiciyuan_protocol.yaml (upstream, after 12.0): Stop, Scalar 0.5 / 0.75 / 0.25
+        // (ceil(0.5 * 100) = 50 → 10, 75 → 15, 25 → 5), Stop.
+        let mut device = cup();
+        assert_eq!(device.stop(), vec![packet(0, 0, 0)]);
+        assert_eq!(
+            device.set(&[(0, Oscillate, 50), (1, Vibrate, 75), (2, Vibrate, 25)]),
+            vec![packet(0x0A, 0x0F, 0x05)]
         );
         assert_eq!(device.stop(), vec![packet(0, 0, 0)]);
     }
