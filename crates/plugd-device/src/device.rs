@@ -47,6 +47,8 @@ const READ_TIMEOUT: Duration = Duration::from_secs(2);
 const RAW_READ_TIMEOUT_LIMIT: Duration = Duration::from_secs(10);
 /// Init rounds a protocol may ask for before the device is given up.
 const MAX_INIT_ROUNDS: u32 = 16;
+/// Unclaimed notifications kept during init.
+const INIT_BACKLOG_LIMIT: usize = 32;
 
 /// An output is addressed by its feature and kind.
 type OutputKey = (FeatureIndex, OutputKind);
@@ -255,6 +257,9 @@ pub struct Device {
     keepalive_timer: Option<SpawnHandle>,
     /// Waiting for notifications, oldest first.
     waiters: Vec<NotificationWaiter>,
+    /// During identification and init: notifications nobody waited for yet, oldest first, for
+    /// the next waiter (a device may answer twice in a row between two init rounds).
+    init_backlog: std::collections::VecDeque<InitReply>,
     /// Endpoints the protocol subscribed on its own (identification, init, read plans): it
     /// relies on their notifications, so a client's unsubscribe never turns them off.
     protocol_subscribed: BTreeSet<Endpoint>,
@@ -311,6 +316,7 @@ impl Device {
             last_packet: Vec::new(),
             keepalive_timer: None,
             waiters: Vec::new(),
+            init_backlog: std::collections::VecDeque::new(),
             protocol_subscribed: BTreeSet::new(),
             inputs: BTreeMap::new(),
             raw_subscribers: BTreeMap::new(),
@@ -334,6 +340,7 @@ impl Device {
         let protocol = self.protocol;
         let identity = self.identity.clone();
         let config = self.config.clone();
+        let endpoints = self.endpoints.clone();
         let mut entropy = [0_u8; 32];
         if let Err(error) = getrandom::fill(&mut entropy) {
             tracing::warn!(%error, "no OS randomness for protocol nonces");
@@ -383,6 +390,8 @@ impl Device {
                 init_replies: identify_replies,
                 counter: 0,
                 entropy,
+                endpoints,
+                manufacturer_data: identity.manufacturer_data.clone(),
             };
             let mut init_replies = Vec::new();
             if let Some(initialize) = protocol.initialize {
@@ -460,6 +469,7 @@ impl Device {
             device: ctx.address(),
         };
         self.phase = Phase::Ready(Box::new(definition));
+        self.init_backlog.clear();
         if self.protocol.keepalive.is_some() {
             // Keepalive devices keep running their last command on their own: start them from
             // a known state (device-config.md §2.6).
@@ -893,6 +903,12 @@ impl Handler<HardwareEvent> for Device {
                 let Some(unclaimed) = self.hand_to_waiter(InitReply { endpoint, data }) else {
                     return;
                 };
+                if matches!(self.phase, Phase::Initializing) {
+                    if self.init_backlog.len() < INIT_BACKLOG_LIMIT {
+                        self.init_backlog.push_back(unclaimed);
+                    }
+                    return;
+                }
                 if !self.deliver_inputs(&unclaimed) {
                     tracing::trace!(
                         endpoint = %unclaimed.endpoint,
@@ -918,6 +934,19 @@ impl Handler<SendAndAwait> for Device {
     type Result = ResponseFuture<Option<InitReply>>;
 
     fn handle(&mut self, message: SendAndAwait, _: &mut Self::Context) -> Self::Result {
+        if message.command.is_none() {
+            let wanted = message.endpoint;
+            let queued = self
+                .init_backlog
+                .iter()
+                .position(|reply| wanted.is_none_or(|endpoint| endpoint == reply.endpoint));
+            if let Some(reply) = queued.and_then(|position| self.init_backlog.remove(position)) {
+                return Box::pin(async move { Some(reply) });
+            }
+        } else {
+            // An answer to a new request cannot be something that arrived before it was sent.
+            self.init_backlog.clear();
+        }
         let receiver = self.wait_for_notification(message.endpoint);
         if let Some(command) = message.command {
             self.hardware.do_send(HardwareCall::Command(command));

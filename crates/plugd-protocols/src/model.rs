@@ -33,6 +33,11 @@ pub struct ProtocolSession {
     /// Random bytes drawn once per connection by the Device, for protocols whose handshakes
     /// need a nonce (the protocol itself has no randomness).
     pub entropy: [u8; 32],
+    /// The endpoints the connected hardware really has (a BLE toy may lack a characteristic
+    /// the database lists); protocols that pick an endpoint or a variant by them read this.
+    pub endpoints: Vec<Endpoint>,
+    /// The BLE advertisement's manufacturer data (fluffer keys its handshake on it).
+    pub manufacturer_data: Vec<plugd_config::ManufacturerData>,
 }
 
 /// What an init round may look at.

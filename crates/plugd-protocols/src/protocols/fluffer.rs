@@ -18,11 +18,7 @@
 //! to `rx`. [`initialize_with_advertisement`] implements both paths, the nonce taken from the
 //! connection's entropy.
 //!
-//! **What plugd cannot do yet.** [`InitContext`] does not carry the device's manufacturer data,
-//! so the registered [`initialize`] runs the no-data path for every device: a real Fluffer that
-//! wants the handshake will not accept commands until the Device hands the advertisement to
-//! init (then `initialize` becomes `initialize_with_advertisement(context,
-//! &advertisement(&identity.manufacturer_data))`).
+//! The Device hands the advertisement's manufacturer data to init through the protocol session.
 //!
 //! **Keepalive.** Upstream asks for an encrypted `80 02 00` ping only where the transport
 //! demands keepalives (iOS); plugd registers none.
@@ -57,12 +53,14 @@ const AFTER_AUTH: [u8; 5] = [0x82, 0x0E, 0x02, 0x00, 0x01];
 /// How long the toy may take to answer the authentication (upstream waits indefinitely).
 const AUTH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Init as plugd can run it today: subscribe to `rx`, no authentication (see the module doc).
+/// Init: authenticate with the advertisement's manufacturer data when the device has it,
+/// else only subscribe to `rx` (see the module doc).
 ///
 /// # Errors
-/// Never.
+/// As [`initialize_with_advertisement`].
 pub fn initialize(context: &InitContext<'_>) -> Result<InitRound, ProtocolError> {
-    initialize_with_advertisement(context, &[])
+    let advertisement = advertisement(&context.session.manufacturer_data);
+    initialize_with_advertisement(context, &advertisement)
 }
 
 /// Init for a device whose advertisement is known: `advertisement` is [`advertisement`] of its
