@@ -9,23 +9,30 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 use support::{message_name, Client, Plugd};
 
-fn expect_bytes(line: &mut TTYPort, expected: &[u8]) {
+/// Reads the serial line until `expected` has arrived (bounded); bytes after it stay in
+/// `pending` for the next call, since several writes can arrive in one read.
+fn expect_bytes(line: &mut TTYPort, pending: &mut Vec<u8>, expected: &[u8]) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    let mut got = Vec::new();
     let mut buffer = [0_u8; 256];
-    while Instant::now() < deadline {
+    loop {
+        if let Some(position) = pending
+            .windows(expected.len())
+            .position(|window| window == expected)
+        {
+            pending.drain(..position + expected.len());
+            return;
+        }
+        if Instant::now() >= deadline {
+            panic!(
+                "expected {:?} on the serial line, got {:?}",
+                String::from_utf8_lossy(expected),
+                String::from_utf8_lossy(pending)
+            );
+        }
         if let Ok(count) = line.read(&mut buffer) {
-            got.extend_from_slice(&buffer[..count]);
-            if got.ends_with(expected) {
-                return;
-            }
+            pending.extend_from_slice(&buffer[..count]);
         }
     }
-    panic!(
-        "expected {:?} on the serial line, got {:?}",
-        String::from_utf8_lossy(expected),
-        String::from_utf8_lossy(&got)
-    );
 }
 
 #[test]
@@ -51,10 +58,11 @@ fn client_command_reaches_a_toy_on_a_serial_port() {
     ]);
     let (mut client, _) = Client::handshake(&plugd, 4);
     let toy = std::thread::spawn(move || {
-        expect_bytes(&mut line, b"DeviceType;");
+        let mut pending = Vec::new();
+        expect_bytes(&mut line, &mut pending, b"DeviceType;");
         line.write_all(b"S:37:SERIAL;").expect("answer");
-        expect_bytes(&mut line, b"Vibrate:10;");
-        expect_bytes(&mut line, b"Vibrate:0;");
+        expect_bytes(&mut line, &mut pending, b"Vibrate:10;");
+        expect_bytes(&mut line, &mut pending, b"Vibrate:0;");
     });
     let reply = client.request("StartScanning", json!({}));
     assert_eq!(message_name(&reply), "Ok", "{reply}");
