@@ -566,3 +566,33 @@ fn user_config_simulated_devices_appear_with_their_display_name() {
     assert_eq!(device["DeviceDisplayName"], json!("Desk Buzzer"), "{list}");
     let _ = std::fs::remove_file(config);
 }
+
+#[test]
+fn a_client_over_max_clients_is_refused_and_the_others_keep_working() {
+    let plugd = Plugd::start(&["--max-clients", "2"]);
+    let (mut first, _) = Client::handshake(&plugd, 4);
+    let (_second, _) = Client::handshake(&plugd, 3);
+    let mut third = Client::connect(&plugd);
+    let refusal = next_message(&mut third, "the refusal");
+    assert_error(&refusal, 3, 0);
+    assert!(
+        third.peer.closed_within(Duration::from_secs(5)),
+        "third client not closed"
+    );
+    let list = first.request("RequestDeviceList", json!({}));
+    assert_eq!(message_name(&list), "DeviceList");
+    // A place frees up when a client leaves.
+    drop(first);
+    let mut fourth = None;
+    for _ in 0..50 {
+        let mut candidate = Client::connect(&plugd);
+        candidate.peer.send_text(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"t","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
+        let answer = next_message(&mut candidate, "ServerInfo or refusal");
+        if message_name(&answer) == "ServerInfo" {
+            fourth = Some(candidate);
+            break;
+        }
+        assert!(candidate.peer.closed_within(Duration::from_secs(5)));
+    }
+    assert!(fourth.is_some(), "no place freed after a client left");
+}

@@ -11,8 +11,8 @@ use plugd_device::device_manager::{
     RouteStop, ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
 };
 use plugd_messages::{
-    ButtplugError, DeviceInfo, Event, HandshakeError, PingError, Reply, Request, SpecVersion,
-    UnknownError,
+    ButtplugError, DeviceInfo, Event, HandshakeError, MessageError, PingError, Reply, Request,
+    SpecVersion, UnknownError,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +25,9 @@ pub struct ServerSettings {
     pub server_name: String,
     /// MaxPingTime; zero disables the ping check (`--max-ping-time`).
     pub max_ping_time: Duration,
+    /// Most clients connected at once; `None` for no limit (`--max-clients`, 1 behaves like
+    /// the reference server).
+    pub max_clients: Option<usize>,
 }
 
 impl Default for ServerSettings {
@@ -32,6 +35,7 @@ impl Default for ServerSettings {
         ServerSettings {
             server_name: "Buttplug Server".to_string(),
             max_ping_time: Duration::ZERO,
+            max_clients: None,
         }
     }
 }
@@ -48,9 +52,10 @@ pub enum ServerEvent {
     ShuttingDown,
 }
 
-/// A new connection. Replies with its session id.
+/// A new connection. Replies with its session id, or the refusal to send it before closing
+/// (too many clients).
 #[derive(Message)]
-#[rtype(result = "SessionId")]
+#[rtype(result = "Result<SessionId, ButtplugError>")]
 pub struct Connect {
     /// Where this client's events go.
     pub events: Recipient<ServerEvent>,
@@ -159,9 +164,18 @@ impl Actor for Server {
 }
 
 impl Handler<Connect> for Server {
-    type Result = MessageResult<Connect>;
+    type Result = Result<SessionId, ButtplugError>;
 
     fn handle(&mut self, message: Connect, _: &mut Self::Context) -> Self::Result {
+        if let Some(limit) = self.settings.max_clients {
+            if self.clients.len() >= limit {
+                tracing::warn!(limit, "client refused: the server is full (--max-clients)");
+                return Err(MessageError::LimitExceeded(format!(
+                    "the server is full: {limit} client(s) connected, the most --max-clients allows"
+                ))
+                .into());
+            }
+        }
         let session = SessionId(self.next_session);
         self.next_session += 1;
         self.clients.insert(
@@ -172,7 +186,7 @@ impl Handler<Connect> for Server {
             },
         );
         tracing::debug!(%session, clients = self.clients.len(), "client connected");
-        MessageResult(session)
+        Ok(session)
     }
 }
 

@@ -170,7 +170,12 @@ impl Actor for Session {
             })
             .into_actor(self)
             .map(|result, session, ctx| match result {
-                Ok(id) => session.id = Some(id),
+                Ok(Ok(id)) => session.id = Some(id),
+                Ok(Err(refusal)) => {
+                    ctx.text(render::error(0, &refusal));
+                    ctx.close(Some(ws::CloseCode::Again.into()));
+                    ctx.stop();
+                }
                 Err(_) => ctx.stop(),
             })
             .wait(ctx);

@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub max_ping_time: u32,
 
+    /// Most clients connected at once; one more gets an Error and is closed. 0: no limit.
+    /// 1 behaves like Intiface Engine, which serves one client at a time.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_clients: usize,
+
     /// Device database to use instead of the built-in one (published v4 or v5 format).
     #[arg(long, value_name = "FILE")]
     pub device_config_file: Option<PathBuf>,

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    raise_open_files_limit();
     let system = actix_rt::System::new();
     let result = system.block_on(async move {
         let running = wiring::start(settings).await?;
@@ -49,6 +50,17 @@ fn main() -> ExitCode {
             eprintln!("plugd: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Every client and device is a socket: raise the open-files limit to what the OS allows.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open-files limit"),
+        Err(error) => tracing::warn!(
+            %error,
+            "cannot raise the open-files limit; many clients may be refused (ulimit -n)"
+        ),
     }
 }
 

@@ -148,6 +148,7 @@ impl Settings {
             server: ServerSettings {
                 server_name: cli.server_name.clone(),
                 max_ping_time: Duration::from_millis(u64::from(cli.max_ping_time)),
+                max_clients: (cli.max_clients > 0).then_some(cli.max_clients),
             },
             device_config: DeviceConfigStore::new(database, user),
             user_simulated_devices,
