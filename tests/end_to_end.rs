@@ -596,3 +596,28 @@ fn a_client_over_max_clients_is_refused_and_the_others_keep_working() {
     }
     assert!(fourth.is_some(), "no place freed after a client left");
 }
+
+#[test]
+fn a_departing_client_stops_only_the_outputs_it_set_last() {
+    let plugd = Plugd::start(&[]);
+    let (mut alice, mut device, index) = v4_with_lovense(&plugd, "P", "e2e-two-clients");
+    let (mut bob, _) = Client::handshake(&plugd, 4);
+    alice.request(
+        "OutputCmd",
+        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 5}}}),
+    );
+    assert_eq!(device.expect_write_text("alice's motor"), "Vibrate1:5;");
+    bob.request(
+        "OutputCmd",
+        json!({"DeviceIndex": index, "FeatureIndex": 1, "Command": {"Vibrate": {"Value": 9}}}),
+    );
+    assert_eq!(device.expect_write_text("bob's motor"), "Vibrate2:9;");
+    alice.peer.close();
+    assert_eq!(device.expect_write_text("alice's motor stopped"), "Vibrate1:0;");
+    // Bob's motor was not touched: the next write is Bob's own next command.
+    bob.request(
+        "OutputCmd",
+        json!({"DeviceIndex": index, "FeatureIndex": 1, "Command": {"Vibrate": {"Value": 3}}}),
+    );
+    assert_eq!(device.expect_write_text("bob's next command"), "Vibrate2:3;");
+}
