@@ -16,8 +16,9 @@ use support::{message_name, Client, Plugd};
 
 const TOY: &str = "c44f3326a8f8";
 
-/// Serves `GetToys` (the toy connected while `connected` holds) and records every other path.
-fn fake_app(connected: Arc<AtomicBool>) -> (u16, mpsc::Receiver<String>) {
+/// Serves `GetToys` (the toy connected while `connected` holds) and records every other path;
+/// while `broken` holds, command requests get no answer (the connection is dropped).
+fn fake_app(connected: Arc<AtomicBool>, broken: Arc<AtomicBool>) -> (u16, mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind the fake app");
     let port = listener.local_addr().expect("address").port();
     let (paths, received) = mpsc::channel();
@@ -47,6 +48,8 @@ fn fake_app(connected: Arc<AtomicBool>) -> (u16, mpsc::Receiver<String>) {
                     "id": TOY, "name": "Max", "nickName": "", "status": status,
                     "version": "", "battery": 77}}})
                 .to_string()
+            } else if broken.load(Ordering::SeqCst) {
+                continue;
             } else {
                 let _ = paths.send(path);
                 json!({"code": 200, "type": "OK"}).to_string()
@@ -73,18 +76,8 @@ fn expect_path(paths: &mpsc::Receiver<String>, expected: &str) {
     }
 }
 
-fn single_device(event: &Value) -> Option<Value> {
-    event["DeviceList"]["Devices"]
-        .as_object()?
-        .values()
-        .next()
-        .cloned()
-}
-
-#[test]
-fn a_lovense_connect_toy_is_found_driven_read_and_removed_through_the_apps_http_api() {
-    let connected = Arc::new(AtomicBool::new(true));
-    let (port, paths) = fake_app(connected.clone());
+/// Starts plugd on the fake app, scans, and answers the client and the toy's index.
+fn scan_for_the_toy(port: u16) -> (Plugd, Client, Value) {
     let address = format!("http://127.0.0.1:{port}");
     let plugd = Plugd::start(&[
         "--use-lovense-connect",
@@ -101,11 +94,31 @@ fn a_lovense_connect_toy_is_found_driven_read_and_removed_through_the_apps_http_
     };
     assert_eq!(device["DeviceName"], json!("Lovense Max"));
     let index = device["DeviceIndex"].clone();
+    (plugd, client, index)
+}
 
-    let reply = client.request(
+fn vibrate(client: &mut Client, index: &Value, value: u32) -> Value {
+    client.request(
         "OutputCmd",
-        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 10}}}),
-    );
+        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": value}}}),
+    )
+}
+
+fn single_device(event: &Value) -> Option<Value> {
+    event["DeviceList"]["Devices"]
+        .as_object()?
+        .values()
+        .next()
+        .cloned()
+}
+
+#[test]
+fn a_lovense_connect_toy_is_found_driven_read_and_removed_through_the_apps_http_api() {
+    let connected = Arc::new(AtomicBool::new(true));
+    let (port, paths) = fake_app(connected.clone(), Arc::new(AtomicBool::new(false)));
+    let (_plugd, mut client, index) = scan_for_the_toy(port);
+
+    let reply = vibrate(&mut client, &index, 10);
     assert_eq!(message_name(&reply), "Ok", "{reply}");
     expect_path(&paths, &format!("/Vibrate1?v=10&t={TOY}"));
 
@@ -125,4 +138,26 @@ fn a_lovense_connect_toy_is_found_driven_read_and_removed_through_the_apps_http_
             break;
         }
     }
+}
+
+#[test]
+fn a_toy_whose_command_fails_mid_way_is_removed_and_its_index_answers_error_device() {
+    let broken = Arc::new(AtomicBool::new(false));
+    let (port, _paths) = fake_app(Arc::new(AtomicBool::new(true)), broken.clone());
+    let (_plugd, mut client, index) = scan_for_the_toy(port);
+    broken.store(true, Ordering::SeqCst);
+    // The app drops the command's connection: the toy is removed and reported.
+    let reply = vibrate(&mut client, &index, 5);
+    assert_eq!(message_name(&reply), "Ok", "{reply}");
+    loop {
+        if single_device(&client.event("DeviceList")).is_none() {
+            break;
+        }
+    }
+    let reply = vibrate(&mut client, &index, 6);
+    assert_eq!(
+        reply["Error"]["ErrorCode"],
+        json!(4),
+        "ERROR_DEVICE: {reply}"
+    );
 }

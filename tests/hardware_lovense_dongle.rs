@@ -134,3 +134,60 @@ fn a_toy_behind_the_serial_dongle_is_found_driven_dropped_and_found_again_with_i
     assert_eq!(again["DeviceIndex"], index);
     assert!(plugd.logs().iter().all(|line| !line.contains("panicked")));
 }
+
+#[test]
+fn a_toy_already_connected_over_bluetooth_is_not_claimed_again_by_the_dongle() {
+    let (mut line, far_end) = TTYPort::pair().expect("a pseudo-terminal pair");
+    let port = far_end.name().expect("pty name");
+    drop(far_end);
+    line.set_timeout(Duration::from_millis(100))
+        .expect("timeout");
+    let plugd = Plugd::start(&[
+        "--use-lovense-dongle-serial",
+        "--lovense-dongle-port",
+        &port,
+    ]);
+    let mut dongle = Dongle {
+        line,
+        pending: String::new(),
+    };
+    dongle.expect(r#"{"type":"toy","func":"statuss"}"#);
+    let (mut client, _) = Client::handshake(&plugd, 4);
+    // The same toy over Bluetooth LE first, at the address the BLE DCM reports for it (a
+    // simulated BLE device stands in for the radio here).
+    let _ble = support::lovense(&plugd, "S", "DC:0D:30:05:16:D5");
+    loop {
+        if single_device(&client.event("DeviceList")).is_some() {
+            break;
+        }
+    }
+    let reply = client.request("StartScanning", json!({}));
+    assert_eq!(message_name(&reply), "Ok", "{reply}");
+    dongle.find_toy();
+    // The dongle's find has the same address: the DeviceManager refuses it.
+    let mut logs = Vec::new();
+    for _ in 0..200 {
+        logs.extend(plugd.logs());
+        if logs
+            .iter()
+            .any(|line| line.contains("already connected") && line.contains("DC:0D:30:05:16:D5"))
+        {
+            break;
+        }
+        let reply = client.request("RequestDeviceList", json!({}));
+        assert_eq!(message_name(&reply), "DeviceList", "{reply}");
+    }
+    assert!(
+        logs.iter()
+            .any(|line| line.contains("already connected") && line.contains("DC:0D:30:05:16:D5")),
+        "the duplicate was refused: {logs:#?}"
+    );
+    let reply = client.request("RequestDeviceList", json!({}));
+    assert_eq!(
+        reply["DeviceList"]["Devices"]
+            .as_object()
+            .map(|devices| devices.len()),
+        Some(1),
+        "the toy shows up once: {reply}"
+    );
+}

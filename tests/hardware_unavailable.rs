@@ -29,7 +29,8 @@ fn missing_hardware_leaves_one_line_per_dcm_and_plugd_running() {
     ]);
     let (mut client, _) = Client::handshake(&plugd, 4);
     let mut logs = Vec::new();
-    // Registration lines are written before plugd listens; ping until they have all been read.
+    // Registration lines are written before plugd listens; ask the server until they have all
+    // been read.
     for _ in 0..200 {
         logs.extend(plugd.logs());
         let registered = DCMS.iter().all(|dcm| {
@@ -39,8 +40,8 @@ fn missing_hardware_leaves_one_line_per_dcm_and_plugd_running() {
         if registered {
             break;
         }
-        let reply = client.request("Ping", json!({}));
-        assert_eq!(message_name(&reply), "Ok", "{reply}");
+        let reply = client.request("RequestDeviceList", json!({}));
+        assert_eq!(message_name(&reply), "DeviceList", "{reply}");
     }
     for dcm in DCMS {
         let lines: Vec<&String> = logs

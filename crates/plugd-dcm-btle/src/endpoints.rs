@@ -265,6 +265,12 @@ mod tests {
     }
 
     #[test]
+    fn btleplug_writes_addresses_as_upper_case_hex_pairs_like_the_lovense_dongle_dcm() {
+        let address = btleplug::api::BDAddr::from([0xdc, 0x0d, 0x30, 0x05, 0x16, 0xd5]);
+        assert_eq!(address.to_string(), "DC:0D:30:05:16:D5");
+    }
+
+    #[test]
     fn nameless_silent_advertisements_are_not_looked_up() {
         let mut advertisement = Advertisement {
             address: "00:11:22:33:44:55".into(),
