@@ -2,13 +2,107 @@
 //! frame with the negotiated spec version, converting messages onto the internal model,
 //! rendering replies and events in the client's version, and keeping replies in request order.
 //! The transport's Session actor feeds it frames and events and writes what it returns.
+//! It also applies the per-client message limits ([`MessageLimits`]): messages per frame,
+//! messages per second, input and raw subscriptions held at once (docs/security.md).
 
+use plugd_core::{DeviceIndex, Endpoint, FeatureIndex, InputCommand, InputKind};
 use plugd_messages::{
     convert::{Converter, ReplyShape},
     parse::{self, Handshake as ParsedHandshake},
-    render, ButtplugError, DeviceInfo, Event, HandshakeError, Reply, Request, SpecVersion,
+    render, ButtplugError, DeviceInfo, Event, HandshakeError, MessageError, RawCommand, Reply,
+    Request, SpecVersion,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+/// Per-client message limits (each a command-line flag; docs/security.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageLimits {
+    /// Most messages in one frame (`--max-messages-per-frame`); a longer frame is refused whole.
+    pub max_messages_per_frame: usize,
+    /// Most messages per second (`--max-messages-per-second`); 0: no limit. Stop messages are
+    /// never refused.
+    pub max_messages_per_second: u32,
+    /// Most input and raw subscriptions held at once (`--max-subscriptions-per-client`).
+    pub max_subscriptions: usize,
+}
+
+impl Default for MessageLimits {
+    fn default() -> Self {
+        MessageLimits {
+            max_messages_per_frame: 256,
+            max_messages_per_second: 1000,
+            max_subscriptions: 64,
+        }
+    }
+}
+
+/// Consecutive one-second windows with refused messages after which the client is closed.
+pub const RATE_STRIKES_BEFORE_CLOSE: u32 = 3;
+
+/// The length of one rate window.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+/// One subscription a client holds, as the limit counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SubscriptionKey {
+    /// A v4 input subscription.
+    Input(DeviceIndex, FeatureIndex, InputKind),
+    /// A raw endpoint subscription (v2/v3).
+    Raw(DeviceIndex, Endpoint),
+}
+
+impl SubscriptionKey {
+    /// The subscription a request asks for, if it is a subscribe.
+    pub fn subscribed_by(request: &Request) -> Option<SubscriptionKey> {
+        match request {
+            Request::Input(input) if input.command == InputCommand::Subscribe => Some(
+                SubscriptionKey::Input(input.device, input.feature, input.kind),
+            ),
+            Request::Raw(raw) if raw.command == RawCommand::Subscribe => {
+                Some(SubscriptionKey::Raw(raw.device, raw.endpoint))
+            }
+            _ => None,
+        }
+    }
+
+    fn device(self) -> DeviceIndex {
+        match self {
+            SubscriptionKey::Input(device, ..) | SubscriptionKey::Raw(device, _) => device,
+        }
+    }
+}
+
+/// The fixed one-second window the message rate is counted in.
+#[derive(Debug)]
+struct RateWindow {
+    start: Option<Instant>,
+    count: u64,
+    refused: bool,
+    /// Earlier consecutive windows that had refusals.
+    strikes: u32,
+}
+
+impl RateWindow {
+    fn roll(&mut self, now: Instant) {
+        let Some(start) = self.start else {
+            self.start = Some(now);
+            return;
+        };
+        let elapsed = now.saturating_duration_since(start);
+        if elapsed < RATE_WINDOW {
+            return;
+        }
+        self.strikes = if self.refused && elapsed < 2 * RATE_WINDOW {
+            self.strikes + 1
+        } else {
+            0
+        };
+        self.start = Some(now);
+        self.count = 0;
+        self.refused = false;
+    }
+}
 
 /// What to do for one message of a frame.
 #[derive(Debug)]
@@ -27,6 +121,9 @@ pub enum FrameStep {
         /// How to render the reply.
         shape: ReplyShape,
     },
+    /// Send this error frame and close the connection (the message rate stayed over its
+    /// limit for [`RATE_STRIKES_BEFORE_CLOSE`] seconds in a row).
+    Close(String),
 }
 
 /// Where the connection is.
@@ -45,6 +142,10 @@ enum State {
 /// One client connection's protocol state.
 pub struct ClientSession {
     state: State,
+    limits: MessageLimits,
+    rate: RateWindow,
+    /// Subscriptions this client holds or has asked for (counted against the limit).
+    subscriptions: BTreeSet<SubscriptionKey>,
 }
 
 /// The outcome of the first frame.
@@ -65,11 +166,96 @@ impl Default for ClientSession {
 }
 
 impl ClientSession {
-    /// A connection waiting for its handshake.
+    /// A connection waiting for its handshake, with the default limits.
     pub fn new() -> Self {
+        Self::with_limits(MessageLimits::default())
+    }
+
+    /// A connection waiting for its handshake, with these limits.
+    pub fn with_limits(limits: MessageLimits) -> Self {
         ClientSession {
             state: State::AwaitingHandshake,
+            limits,
+            rate: RateWindow {
+                start: None,
+                count: 0,
+                refused: false,
+                strikes: 0,
+            },
+            subscriptions: BTreeSet::new(),
         }
+    }
+
+    /// How many subscriptions this client holds (or has asked for and not been refused).
+    pub fn subscription_count(&self) -> usize {
+        self.subscriptions.len()
+    }
+
+    /// A forwarded subscribe failed: it no longer counts against the limit.
+    pub fn subscription_failed(&mut self, key: SubscriptionKey) {
+        self.subscriptions.remove(&key);
+    }
+
+    /// Counts a subscribe against the limit (refusing it when full) and forgets what an
+    /// unsubscribe or a stop of inputs ends.
+    fn admit_subscription(&mut self, request: &Request) -> Result<(), ButtplugError> {
+        if let Some(key) = SubscriptionKey::subscribed_by(request) {
+            if !self.subscriptions.contains(&key) {
+                if self.subscriptions.len() >= self.limits.max_subscriptions {
+                    return Err(MessageError::LimitExceeded(format!(
+                        "this client already holds {} subscriptions, the most \
+                         --max-subscriptions-per-client allows; unsubscribe first",
+                        self.subscriptions.len()
+                    ))
+                    .into());
+                }
+                self.subscriptions.insert(key);
+            }
+            return Ok(());
+        }
+        match request {
+            Request::Input(input) if input.command == InputCommand::Unsubscribe => {
+                self.subscriptions.remove(&SubscriptionKey::Input(
+                    input.device,
+                    input.feature,
+                    input.kind,
+                ));
+            }
+            Request::Raw(raw) if raw.command == RawCommand::Unsubscribe => {
+                self.subscriptions
+                    .remove(&SubscriptionKey::Raw(raw.device, raw.endpoint));
+            }
+            Request::Stop(stop) if stop.inputs => {
+                self.subscriptions.retain(|key| match key {
+                    SubscriptionKey::Input(device, feature, _) => {
+                        stop.device.is_some_and(|stopped| stopped != *device)
+                            || stop.feature.is_some_and(|stopped| stopped != *feature)
+                    }
+                    SubscriptionKey::Raw(..) => true,
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Counts `messages` against the rate; false when they are over it.
+    fn within_rate(&mut self, messages: usize, exempt: bool) -> bool {
+        self.rate.count += messages as u64;
+        let limit = u64::from(self.limits.max_messages_per_second);
+        if limit == 0 || exempt || self.rate.count <= limit {
+            return true;
+        }
+        self.rate.refused = true;
+        false
+    }
+
+    fn rate_error(&self) -> ButtplugError {
+        MessageError::LimitExceeded(format!(
+            "more than {} messages in one second (--max-messages-per-second)",
+            self.limits.max_messages_per_second
+        ))
+        .into()
     }
 
     /// The negotiated version, once handshaken.
@@ -119,28 +305,71 @@ impl ClientSession {
 
     /// Parses and converts a frame from a handshaken client, one step per message, in order.
     pub fn frame(&mut self, text: &str) -> Vec<FrameStep> {
-        let State::Active {
-            version, converter, ..
-        } = &mut self.state
-        else {
-            return vec![FrameStep::Answer(render::error(
-                0,
-                &HandshakeError::RequestServerInfoExpected.into(),
-            ))];
+        self.frame_at(text, Instant::now())
+    }
+
+    /// [`ClientSession::frame`] for a frame that arrived at `now` (the message rate is
+    /// counted in one-second windows).
+    pub fn frame_at(&mut self, text: &str, now: Instant) -> Vec<FrameStep> {
+        let version = match &self.state {
+            State::Active { version, .. } => *version,
+            State::AwaitingHandshake => {
+                return vec![FrameStep::Answer(render::error(
+                    0,
+                    &HandshakeError::RequestServerInfoExpected.into(),
+                ))];
+            }
         };
+        self.rate.roll(now);
+        let parsed = parse::parse_frame(text, version);
+        if parsed.len() > self.limits.max_messages_per_frame {
+            let error: ButtplugError = MessageError::LimitExceeded(format!(
+                "{} messages in one frame; at most {} (--max-messages-per-frame)",
+                parsed.len(),
+                self.limits.max_messages_per_frame
+            ))
+            .into();
+            let within = self.within_rate(1, false);
+            let mut steps = vec![FrameStep::Answer(render::error(0, &error))];
+            if !within {
+                steps.extend(self.close_if_persistent());
+            }
+            return steps;
+        }
         let mut steps: Vec<FrameStep> = Vec::new();
-        for parsed in parse::parse_frame(text, *version) {
+        for parsed in parsed {
             let step = match parsed {
-                Err(rejected) => FrameStep::Answer(render::error(rejected.id, &rejected.error)),
+                Err(rejected) => {
+                    self.within_rate(1, false);
+                    FrameStep::Answer(render::error(rejected.id, &rejected.error))
+                }
                 Ok(message) => {
                     let id = message.id();
-                    match converter.to_request(&message) {
-                        Ok(converted) => FrameStep::Forward {
-                            ids: vec![id],
-                            request: converted.request,
-                            shape: converted.reply,
-                        },
-                        Err(error) => FrameStep::Answer(render::error(id, &error)),
+                    let converted = match &mut self.state {
+                        State::Active { converter, .. } => converter.to_request(&message),
+                        State::AwaitingHandshake => {
+                            Err(HandshakeError::RequestServerInfoExpected.into())
+                        }
+                    };
+                    match converted {
+                        Ok(converted) => {
+                            let is_stop = matches!(converted.request, Request::Stop(_));
+                            if !self.within_rate(1, is_stop) {
+                                FrameStep::Answer(render::error(id, &self.rate_error()))
+                            } else if let Err(error) = self.admit_subscription(&converted.request) {
+                                FrameStep::Answer(render::error(id, &error))
+                            } else {
+                                FrameStep::Forward {
+                                    ids: vec![id],
+                                    request: converted.request,
+                                    shape: converted.reply,
+                                }
+                            }
+                        }
+                        Err(error) => {
+                            self.within_rate(1, false);
+                            FrameStep::Answer(render::error(id, &error))
+                        }
                     }
                 }
             };
@@ -148,7 +377,22 @@ impl ClientSession {
                 steps.push(merged);
             }
         }
+        steps.extend(self.close_if_persistent());
         steps
+    }
+
+    /// The close step, when this window has refusals and so had the ones before it.
+    fn close_if_persistent(&self) -> Option<FrameStep> {
+        if !(self.rate.refused && self.rate.strikes + 1 >= RATE_STRIKES_BEFORE_CLOSE) {
+            return None;
+        }
+        let error: ButtplugError = MessageError::LimitExceeded(format!(
+            "more than {} messages per second for {RATE_STRIKES_BEFORE_CLOSE} seconds in a row \
+             (--max-messages-per-second); closing the connection",
+            self.limits.max_messages_per_second
+        ))
+        .into();
+        Some(FrameStep::Close(render::error(0, &error)))
     }
 
     /// Renders the Server's answer to a forwarded request.
@@ -177,6 +421,8 @@ impl ClientSession {
         };
         match event {
             Event::DeviceListChanged(current) => {
+                self.subscriptions
+                    .retain(|key| current.iter().any(|device| device.index == key.device()));
                 let frames = render::device_list_changed(*version, devices, current);
                 converter.set_devices(current);
                 devices.clone_from(current);
@@ -311,7 +557,11 @@ mod tests {
                         range: (0, 20),
                         duration: None,
                     }],
-                    inputs: Vec::new(),
+                    inputs: vec![plugd_messages::InputInfo {
+                        kind: InputKind::Battery,
+                        ranges: vec![(0, 100)],
+                        commands: vec![InputCommand::Read, InputCommand::Subscribe],
+                    }],
                 })
                 .collect(),
         }
@@ -350,5 +600,149 @@ mod tests {
             session.handshake_frame(frame),
             HandshakeStep::RefuseAndClose(_)
         ));
+    }
+
+    fn limited(limits: MessageLimits) -> ClientSession {
+        let mut session = ClientSession::with_limits(limits);
+        session.accept(1, SpecVersion::V4, "s", 0, &[device(0)]);
+        session
+    }
+
+    fn pings(count: u32) -> String {
+        let pings: Vec<String> = (1..=count)
+            .map(|id| format!(r#"{{"Ping":{{"Id":{id}}}}}"#))
+            .collect();
+        format!("[{}]", pings.join(","))
+    }
+
+    fn is_limit_error(step: &FrameStep) -> bool {
+        matches!(step, FrameStep::Answer(frame) if frame.contains("LimitExceeded") || frame.contains("--max-"))
+    }
+
+    #[test]
+    fn a_frame_with_more_messages_than_the_limit_is_refused_whole() {
+        let mut session = limited(MessageLimits {
+            max_messages_per_frame: 3,
+            ..MessageLimits::default()
+        });
+        let steps = session.frame(&pings(4));
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert!(
+            matches!(&steps[0], FrameStep::Answer(frame) if frame.contains("--max-messages-per-frame")),
+            "{steps:?}"
+        );
+        assert_eq!(session.frame(&pings(3)).len(), 3);
+    }
+
+    #[test]
+    fn messages_over_the_rate_get_an_error_and_stops_still_pass() {
+        let mut session = limited(MessageLimits {
+            max_messages_per_second: 2,
+            ..MessageLimits::default()
+        });
+        let start = Instant::now();
+        let frame =
+            r#"[{"Ping":{"Id":1}},{"Ping":{"Id":2}},{"Ping":{"Id":3}},{"StopCmd":{"Id":4}}]"#;
+        let steps = session.frame_at(frame, start);
+        assert!(matches!(&steps[0], FrameStep::Forward { .. }));
+        assert!(matches!(&steps[1], FrameStep::Forward { .. }));
+        assert!(
+            matches!(&steps[2], FrameStep::Answer(frame) if frame.contains("--max-messages-per-second") && frame.contains(r#""Id":3"#)),
+            "{steps:?}"
+        );
+        assert!(
+            matches!(
+                &steps[3],
+                FrameStep::Forward {
+                    request: Request::Stop(_),
+                    ..
+                }
+            ),
+            "{steps:?}"
+        );
+        assert_eq!(
+            steps.len(),
+            4,
+            "one refusal is no reason to close: {steps:?}"
+        );
+        let later = session.frame_at(&pings(2), start + Duration::from_millis(1500));
+        assert!(
+            later
+                .iter()
+                .all(|step| matches!(step, FrameStep::Forward { .. })),
+            "{later:?}"
+        );
+    }
+
+    #[test]
+    fn a_client_over_the_rate_for_three_seconds_in_a_row_is_closed() {
+        let mut session = limited(MessageLimits {
+            max_messages_per_second: 2,
+            ..MessageLimits::default()
+        });
+        let start = Instant::now();
+        for second in 0..2u64 {
+            let steps = session.frame_at(&pings(3), start + Duration::from_millis(1000 * second));
+            assert!(
+                !steps.iter().any(|step| matches!(step, FrameStep::Close(_))),
+                "{steps:?}"
+            );
+            assert!(is_limit_error(&steps[2]), "{steps:?}");
+        }
+        let steps = session.frame_at(&pings(3), start + Duration::from_millis(2000));
+        assert!(
+            matches!(steps.last(), Some(FrameStep::Close(frame)) if frame.contains("closing")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_quiet_second_forgives_earlier_refusals() {
+        let mut session = limited(MessageLimits {
+            max_messages_per_second: 2,
+            ..MessageLimits::default()
+        });
+        let start = Instant::now();
+        session.frame_at(&pings(3), start);
+        session.frame_at(&pings(3), start + Duration::from_millis(1000));
+        let steps = session.frame_at(&pings(3), start + Duration::from_millis(3500));
+        assert!(
+            !steps.iter().any(|step| matches!(step, FrameStep::Close(_))),
+            "{steps:?}"
+        );
+    }
+
+    fn subscribe(id: u32, feature: u32) -> String {
+        format!(
+            r#"[{{"InputCmd":{{"Id":{id},"DeviceIndex":0,"FeatureIndex":{feature},"Type":"Battery","Command":"Subscribe"}}}}]"#
+        )
+    }
+
+    #[test]
+    fn subscriptions_past_the_limit_are_refused_until_one_ends() {
+        let mut session = limited(MessageLimits {
+            max_subscriptions: 1,
+            ..MessageLimits::default()
+        });
+        let key = SubscriptionKey::Input(DeviceIndex(0), FeatureIndex(0), InputKind::Battery);
+        let first = session.frame(&subscribe(1, 0));
+        match &first[..] {
+            [FrameStep::Forward { request, .. }] => {
+                assert_eq!(SubscriptionKey::subscribed_by(request), Some(key));
+            }
+            other => panic!("expected the subscribe to go through, got {other:?}"),
+        }
+        let second = session.frame(&subscribe(2, 1));
+        assert!(
+            matches!(&second[..], [FrameStep::Answer(frame)] if frame.contains("--max-subscriptions-per-client")),
+            "{second:?}"
+        );
+        session.subscription_failed(key);
+        assert_eq!(session.subscription_count(), 0);
+        let third = session.frame(&subscribe(3, 1));
+        assert!(
+            matches!(&third[..], [FrameStep::Forward { .. }]),
+            "{third:?}"
+        );
     }
 }
