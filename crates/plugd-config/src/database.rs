@@ -220,7 +220,7 @@ impl DeviceDatabase {
     /// [`ConfigError::NotADatabase`] when there is no `protocols` object.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let version = format::check_version(text)?;
-        let file: format::RawDatabaseFile = serde_json::from_str(text)?;
+        let file: format::RawDatabaseFile = crate::error::from_json_with_path(text)?;
         if file.user_configs.is_some() {
             tracing::warn!("device database file also holds `user_configs`; they are ignored here (pass the file as the user config to use them)");
         }

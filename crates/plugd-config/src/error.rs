@@ -12,8 +12,11 @@ pub enum ConfigError {
     Invalid(String),
     /// The text is not JSON, or not JSON of the expected shape (a missing field, an unknown key
     /// where the schema forbids one, a wrong type). `message` is serde's, without its position.
-    #[error("line {line}, column {column}: {message}")]
+    #[error("line {line}, column {column}{}: {message}", at_path(.path))]
     Json {
+        /// Where inside the document, as a JSON path
+        /// (`protocols.lovense.configurations[3].features[0].output.vibrate.value`), when known.
+        path: Option<String>,
         /// 1-based line of the offending text.
         line: usize,
         /// 1-based column of the offending text.
@@ -79,11 +82,49 @@ impl From<serde_json::Error> for ConfigError {
         let suffix = format!(" at line {line} column {column}");
         let message = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
         ConfigError::Json {
+            path: None,
             line,
             column,
             message,
         }
     }
+}
+
+/// `, at PATH` for a known path inside the document.
+fn at_path(path: &Option<String>) -> String {
+    path.as_ref()
+        .map(|path| format!(", at {path}"))
+        .unwrap_or_default()
+}
+
+impl From<serde_path_to_error::Error<serde_json::Error>> for ConfigError {
+    fn from(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = error.path().to_string();
+        match ConfigError::from(error.into_inner()) {
+            ConfigError::Json {
+                line,
+                column,
+                message,
+                ..
+            } if path != "." => ConfigError::Json {
+                path: Some(path),
+                line,
+                column,
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Parses `text` as `T`, naming the JSON path of the first error (`ConfigError::Json` with `path`).
+pub(crate) fn from_json_with_path<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, ConfigError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
 }
 
 /// Why one user device entry's definition could not be built (device-config.md §3.2 steps 2–5).
@@ -173,8 +214,39 @@ mod tests {
     }
 
     #[test]
+    fn a_shape_error_names_the_json_path_line_and_column() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Outer {
+            #[allow(dead_code)]
+            items: Vec<Inner>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        struct Inner {
+            #[allow(dead_code)]
+            value: [i32; 2],
+        }
+        let text = "{\"items\": [{\"value\": [0, 1]},\n {\"value\": [0, \"x\"]}]}";
+        let error = from_json_with_path::<Outer>(text).unwrap_err();
+        let ConfigError::Json {
+            path: Some(path),
+            line,
+            ..
+        } = &error
+        else {
+            panic!("expected a path, got {error:?}");
+        };
+        assert_eq!(path, "items[1].value[1]");
+        assert_eq!(*line, 2);
+        assert!(
+            error.to_string().contains(", at items[1].value[1]: "),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn file_error_names_the_file_before_the_position() {
         let inner = ConfigError::Json {
+            path: None,
             line: 3,
             column: 7,
             message: "expected value".to_string(),

@@ -6,12 +6,15 @@
 //! device config), [`DeviceConfigStore`] (both layered; answers "what is this hardware?"),
 //! [`DeviceDefinition`] (one resolved device), [`DeviceIdentity`] (what a DCM saw).
 //!
-//! **Architecture Invariant:** no actix and no I/O beyond reading a file the caller names; the
+//! **Architecture Invariant:** no actix and no I/O beyond reading a file the caller names and
+//! writing one atomically ([`write_atomic`]); the
 //! DeviceConfig actor (plugd-device) owns a [`DeviceConfigStore`] and answers lookups with it.
 
 #![deny(missing_docs)]
 
+mod atomic;
 mod builtin;
+mod check;
 mod database;
 mod definition;
 mod error;
@@ -21,6 +24,8 @@ mod matching;
 mod store;
 mod user_config;
 
+pub use atomic::write_atomic;
+pub use check::{check_file, check_text, CheckedFile};
 pub use database::{
     CommunicationSpecifier, DeviceDatabase, ManufacturerDataSpecifier, ProtocolEntry,
     VendorProductPair,

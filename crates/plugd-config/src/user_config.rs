@@ -106,7 +106,7 @@ impl UserConfig {
     /// [`ConfigError::UnsupportedVersion`] for another major version.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let version = format::check_version(text)?;
-        let file: RawUserFile = serde_json::from_str(text)?;
+        let file: RawUserFile = crate::error::from_json_with_path(text)?;
         if file.protocols.is_some() {
             tracing::warn!("user config file also holds `protocols`; they are ignored (pass the file as the device database to use them)");
         }
