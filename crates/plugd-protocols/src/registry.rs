@@ -380,6 +380,8 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::svakom_iker::NAME, protocols::svakom_iker::encode),
     Protocol::new(protocols::svakom_jordan::NAME, protocols::svakom_jordan::encode),
     Protocol::new(protocols::svakom_pulse::NAME, protocols::svakom_pulse::encode),
+    Protocol::new(protocols::svakom_sam::NAME, protocols::svakom_sam::encode)
+        .with_initialize(protocols::svakom_sam::initialize),
     Protocol::new(protocols::svakom_sam2::NAME, protocols::svakom_sam2::encode),
     Protocol::new(
         protocols::svakom_suitcase::NAME,

@@ -114,6 +114,7 @@ pub mod svakom_fatima;
 pub mod svakom_iker;
 pub mod svakom_jordan;
 pub mod svakom_pulse;
+pub mod svakom_sam;
 pub mod svakom_sam2;
 pub mod svakom_suitcase;
 pub mod svakom_tarax;
