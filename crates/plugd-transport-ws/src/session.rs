@@ -1,29 +1,39 @@
 //! Session: one actor per client WebSocket. Registers with the Server in `started`, unregisters
 //! in `stopping` (so every way a connection ends stops what the client was running), answers
 //! every frame through `plugd_server::session::ClientSession`, keeps replies in request order,
-//! and pings the socket to notice dead peers.
+//! and pings the socket to notice dead peers. Before the upgrade, [`client_socket_route`] applies
+//! the [`AccessPolicy`] (shared-secret token, Origin allow-list); after it, the Session applies the
+//! [`SessionLimits`] (frame size, handshake timeout, heartbeat, and the message limits of
+//! `plugd_server::session::MessageLimits`). docs/security.md lists them all.
 
+use crate::access::{AccessDecision, AccessPolicy};
 use actix::prelude::*;
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 use plugd_core::SessionId;
 use plugd_messages::{render, MessageError};
-use plugd_server::session::HandshakeStep;
+use plugd_server::session::{HandshakeStep, MessageLimits, SubscriptionKey};
 use plugd_server::{
     ClientRequest, ClientSession, Connect, Disconnect, FrameStep, Handshake, ReplyQueue, Server,
     ServerEvent,
 };
 use std::time::{Duration, Instant};
 
-/// Connection limits.
+/// Connection limits (each a command-line flag; docs/security.md).
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
-    /// Largest WebSocket frame accepted.
+    /// Largest WebSocket frame accepted (`--max-frame-bytes`).
     pub max_frame_bytes: usize,
-    /// How often the socket is pinged.
+    /// How often the socket is pinged (`--heartbeat-interval`).
     pub heartbeat_interval: Duration,
-    /// A peer silent (no frame, no pong) this long is dropped.
+    /// A peer silent (no frame, no pong) this long is dropped (`--heartbeat-timeout`); it is
+    /// noticed at the next heartbeat, so within timeout + interval.
     pub heartbeat_timeout: Duration,
+    /// A connection that has not sent RequestServerInfo this long after connecting is closed
+    /// (`--handshake-timeout`).
+    pub handshake_timeout: Duration,
+    /// Messages per frame, per second, subscriptions.
+    pub messages: MessageLimits,
 }
 
 impl Default for SessionLimits {
@@ -32,6 +42,8 @@ impl Default for SessionLimits {
             max_frame_bytes: 1 << 20,
             heartbeat_interval: Duration::from_secs(5),
             heartbeat_timeout: Duration::from_secs(15),
+            handshake_timeout: Duration::from_secs(10),
+            messages: MessageLimits::default(),
         }
     }
 }
@@ -54,7 +66,7 @@ impl Session {
             server,
             limits,
             id: None,
-            logic: ClientSession::new(),
+            logic: ClientSession::with_limits(limits.messages),
             replies: ReplyQueue::default(),
             last_heard: Instant::now(),
         }
@@ -74,6 +86,14 @@ impl Session {
                     let slot = self.replies.reserve();
                     self.send_in_order(slot, frame, ctx);
                 }
+                FrameStep::Close(frame) => {
+                    tracing::warn!(session = ?self.id, "client over the message rate for too long; closing it");
+                    let slot = self.replies.reserve();
+                    self.send_in_order(slot, frame, ctx);
+                    ctx.close(Some(ws::CloseCode::Policy.into()));
+                    ctx.stop();
+                    return;
+                }
                 FrameStep::Forward {
                     ids,
                     request,
@@ -83,11 +103,15 @@ impl Session {
                         .into_iter()
                         .map(|id| (self.replies.reserve(), id))
                         .collect();
+                    let subscription = SubscriptionKey::subscribed_by(&request);
                     let request = self.server.send(ClientRequest { session, request });
                     ctx.spawn(request.into_actor(self).map(move |result, session, ctx| {
                         let result = result.unwrap_or_else(|_| {
                             Err(plugd_messages::UnknownError::NoDeviceManager.into())
                         });
+                        if let (Some(key), Err(_)) = (subscription, &result) {
+                            session.logic.subscription_failed(key);
+                        }
                         for (slot, id) in slots {
                             let frame = session.logic.render_result(id, &shape, &result);
                             session.send_in_order(slot, frame, ctx);
@@ -164,6 +188,20 @@ impl Actor for Session {
             }
             ctx.ping(b"");
         });
+        let handshake_timeout = self.limits.handshake_timeout;
+        ctx.run_later(handshake_timeout, move |session, ctx| {
+            if session.logic.version().is_some() {
+                return;
+            }
+            tracing::info!(session = ?session.id, "no RequestServerInfo in time; closing");
+            let error = MessageError::LimitExceeded(format!(
+                "no RequestServerInfo within {} ms of connecting (--handshake-timeout)",
+                handshake_timeout.as_millis()
+            ));
+            ctx.text(render::error(0, &error.into()));
+            ctx.close(Some(ws::CloseCode::Policy.into()));
+            ctx.stop();
+        });
         self.server
             .send(Connect {
                 events: ctx.address().recipient(),
@@ -198,7 +236,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
                 tracing::info!(session = ?self.id, %error, "client WebSocket error; closing");
                 if let ws::ProtocolError::Overflow = error {
                     let error = MessageError::LimitExceeded(format!(
-                        "frame larger than {} bytes",
+                        "frame larger than {} bytes (--max-frame-bytes)",
                         self.limits.max_frame_bytes
                     ));
                     ctx.text(render::error(0, &error.into()));
@@ -266,13 +304,35 @@ impl Handler<ServerEvent> for Session {
     }
 }
 
-/// The actix-web handler for the client WebSocket (any path).
+/// The actix-web handler for the client WebSocket (any path). Needs `web::Data` of the Server's
+/// address, [`SessionLimits`] and [`AccessPolicy`]. A request the policy refuses gets its HTTP
+/// status (401 without the token, 403 from a refused Origin) and is never upgraded.
 pub async fn client_socket_route(
     request: HttpRequest,
     stream: web::Payload,
     server: web::Data<Addr<Server>>,
     limits: web::Data<SessionLimits>,
+    access: web::Data<AccessPolicy>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let origin = request
+        .headers()
+        .get(actix_web::http::header::ORIGIN)
+        .map(|value| value.to_str().unwrap_or("<not text>"));
+    let query = request.uri().query();
+    match access.decide(request.path(), query, origin) {
+        AccessDecision::Allow => {}
+        AccessDecision::Unauthorized => {
+            tracing::warn!(peer = ?request.peer_addr(), "client refused: missing or wrong token (--auth-token)");
+            return Ok(HttpResponse::Unauthorized()
+                .insert_header(("WWW-Authenticate", "Token realm=\"plugd\""))
+                .body("plugd: this server needs its token: ws://host:port/?token=TOKEN or ws://host:port/TOKEN\n"));
+        }
+        AccessDecision::OriginRefused => {
+            tracing::warn!(peer = ?request.peer_addr(), origin = origin.unwrap_or(""), "web page refused: its Origin is not allowed (--allowed-origin)");
+            return Ok(HttpResponse::Forbidden()
+                .body("plugd: connections from this web page's origin are not allowed; start plugd with --allowed-origin ORIGIN\n"));
+        }
+    }
     ws::WsResponseBuilder::new(
         Session::new(server.get_ref().clone(), *limits.get_ref()),
         &request,
