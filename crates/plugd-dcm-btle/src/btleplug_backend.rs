@@ -53,34 +53,51 @@ async fn open_inner(wanted: Option<String>) -> Result<(Arc<dyn BleAdapter>, Stri
             .unwrap_or_else(|_| "unknown adapter".to_string());
         described.push((adapter, info));
     }
-    if described.is_empty() {
-        return Err("no Bluetooth adapter found; plug one in (or unblock it: rfkill unblock bluetooth) and restart plugd".to_string());
-    }
     let names: Vec<String> = described.iter().map(|(_, info)| info.clone()).collect();
-    let chosen = match &wanted {
-        Some(wanted) => described
-            .into_iter()
-            .find(|(_, info)| info.contains(wanted.as_str()))
-            .ok_or_else(|| {
-                format!(
-                    "no Bluetooth adapter named {wanted:?}; adapters present: {}",
-                    names.join(", ")
-                )
-            })?,
-        None => described.into_iter().next().ok_or("no Bluetooth adapter")?,
-    };
-    let description = if names.len() > 1 {
-        format!("{} (of {})", chosen.1, names.join(", "))
-    } else {
-        chosen.1.clone()
-    };
+    let (position, description) = choose_adapter(&names, wanted.as_deref())?;
+    let adapter = described
+        .into_iter()
+        .nth(position)
+        .map(|(adapter, _)| adapter)
+        .ok_or("no Bluetooth adapter")?;
     Ok((
         Arc::new(BtleplugAdapter {
-            adapter: chosen.0,
+            adapter,
             peripherals: Arc::new(Mutex::new(HashMap::new())),
         }),
         description,
     ))
+}
+
+/// Which adapter to use among `names` (btleplug's adapter descriptions, `hci0 (usb:…)`): the
+/// first whose description contains `wanted`, else the first. Answers its position and the
+/// line for the log (naming the others when there are several).
+///
+/// # Errors
+/// No adapter, or none matching `wanted` (the sentence lists those present).
+pub fn choose_adapter(names: &[String], wanted: Option<&str>) -> Result<(usize, String), String> {
+    let position = match wanted {
+        Some(wanted) => names
+            .iter()
+            .position(|name| name.contains(wanted))
+            .ok_or_else(|| {
+                format!(
+                    "no Bluetooth adapter named {wanted:?} (--bluetooth-adapter); adapters present: {}",
+                    names.join(", ")
+                )
+            })?,
+        None if names.is_empty() => {
+            return Err("no Bluetooth adapter found; plug one in (or unblock it: rfkill unblock bluetooth) and restart plugd".to_string())
+        }
+        None => 0,
+    };
+    let chosen = &names[position];
+    let description = if names.len() > 1 {
+        format!("{chosen} (of {})", names.join(", "))
+    } else {
+        chosen.clone()
+    };
+    Ok((position, description))
 }
 
 /// A btleplug adapter. `peripherals` maps addresses to btleplug's ids; it is filled by the
@@ -317,5 +334,42 @@ impl BleLink for BtleplugLink {
                 .map_err(|error| error.to_string())
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adapters() -> Vec<String> {
+        vec![
+            "hci0 (usb:v1D6Bp0246d0541)".to_string(),
+            "hci1 (usb:v0A12p0001d8891)".to_string(),
+        ]
+    }
+
+    #[test]
+    fn the_first_adapter_is_used_unless_one_is_named() {
+        let (position, description) = choose_adapter(&adapters(), None).unwrap();
+        assert_eq!(position, 0);
+        assert!(
+            description.starts_with("hci0 (usb:v1D6Bp0246d0541) (of hci0"),
+            "{description}"
+        );
+        let (position, description) = choose_adapter(&adapters(), Some("hci1")).unwrap();
+        assert_eq!(position, 1);
+        assert!(description.starts_with("hci1"), "{description}");
+    }
+
+    #[test]
+    fn a_named_adapter_that_is_not_there_lists_those_that_are() {
+        let error = choose_adapter(&adapters(), Some("hci7")).unwrap_err();
+        assert!(
+            error.contains("hci7") && error.contains("hci0") && error.contains("hci1"),
+            "{error}"
+        );
+        assert!(choose_adapter(&[], None)
+            .unwrap_err()
+            .contains("no Bluetooth adapter"));
     }
 }

@@ -203,9 +203,10 @@ impl Actor for BtleHardware {
                 Ok(mut stream) => {
                     use futures_util::StreamExt;
                     while let Some((uuid, data)) = stream.next().await {
-                        if me.try_send(Notified(uuid, data)).is_err() && !me.connected() {
+                        if !me.connected() {
                             return;
                         }
+                        me.do_send(Notified(uuid, data));
                     }
                 }
                 Err(error) => tracing::warn!(%error, "no notifications from this BLE device"),

@@ -325,9 +325,8 @@ impl Handler<StartScanning> for BtleDcm {
         self.client_scanning = true;
         self.tried.clear();
         self.refresh_specifiers(ctx);
-        // The adapter may be scanning in the background already: start it again so devices it
-        // has seen are reported afresh.
-        self.adapter_scanning = false;
+        // Already scanning in the background (a device is dropped): advertisements keep coming
+        // (BlueZ reports every update while discovering), so nothing to restart.
         self.update_scan(ctx);
     }
 }
