@@ -88,8 +88,8 @@ impl Session {
                 }
                 FrameStep::Close(frame) => {
                     tracing::warn!(session = ?self.id, "client over the message rate for too long; closing it");
-                    let slot = self.replies.reserve();
-                    self.send_in_order(slot, frame, ctx);
+                    // Straight out: replies still outstanding are never sent, the actor stops.
+                    ctx.text(frame);
                     ctx.close(Some(ws::CloseCode::Policy.into()));
                     ctx.stop();
                     return;

@@ -14,9 +14,13 @@ pub struct Cli {
     pub websocket_port: u16,
 
     /// Listen on every interface instead of 127.0.0.1. Anyone who can reach the port can drive
-    /// your devices: there is no authentication yet.
+    /// your devices: use --auth-token (and --tls-cert/--tls-key) with it; plugd warns without.
     #[arg(long)]
     pub websocket_use_all_interfaces: bool,
+
+    /// Limits and access rules for client connections (docs/security.md).
+    #[command(flatten)]
+    pub hardening: HardeningArgs,
 
     /// ServerName sent in ServerInfo.
     #[arg(long, default_value = "Buttplug Server", value_name = "NAME")]
@@ -113,6 +117,59 @@ pub struct Cli {
     /// Use the Lovense USB dongle, HID variant (USB ids 1915:520a).
     #[arg(long)]
     pub use_lovense_dongle_hid: bool,
+}
+
+/// Limits and access rules for client connections; docs/security.md says why each default.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HardeningArgs {
+    /// Largest WebSocket frame a client may send; a bigger one gets an Error and a close.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    pub max_frame_bytes: usize,
+
+    /// Most Buttplug messages in one frame; a longer frame is refused whole with an Error.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub max_messages_per_frame: usize,
+
+    /// Most messages one client may send per second (0: no limit). Messages over it get an
+    /// Error; a client over it 3 seconds in a row is closed. Stop messages always pass.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_messages_per_second: u32,
+
+    /// Most input (and raw) subscriptions one client may hold at once.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub max_subscriptions_per_client: usize,
+
+    /// Seconds a new connection has to send RequestServerInfo before it is closed.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub handshake_timeout: u64,
+
+    /// Seconds between WebSocket pings to each client.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat_interval: u64,
+
+    /// Seconds a client may stay silent (no frame, no pong) before it is dropped and its
+    /// devices stopped; noticed within this plus --heartbeat-interval.
+    #[arg(long, default_value_t = 15, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat_timeout: u64,
+
+    /// Require this shared secret from every client: ws://host:port/?token=TOKEN or
+    /// ws://host:port/TOKEN. Without it clients get HTTP 401.
+    #[arg(long, value_name = "TOKEN")]
+    pub auth_token: Option<String>,
+
+    /// Let web pages from this origin connect (`https://app.example`; repeatable; `*` for any).
+    /// Clients without an Origin header (native apps) and pages from localhost are always let
+    /// in; other pages get HTTP 403, so a site you happen to open cannot drive your devices.
+    #[arg(long, value_name = "ORIGIN")]
+    pub allowed_origin: Vec<String>,
+
+    /// Serve clients over TLS (wss://) with this PEM certificate chain; needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// How log lines look.

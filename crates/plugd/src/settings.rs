@@ -5,8 +5,12 @@
 use crate::cli::Cli;
 use anyhow::Context;
 use plugd_config::{DeviceConfigStore, DeviceDatabase, SimulatedDeviceEntry, UserConfig};
+use plugd_server::session::MessageLimits;
 use plugd_server::ServerSettings;
+use plugd_transport_ws::{AccessPolicy, SessionLimits};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything the wiring needs.
@@ -29,6 +33,57 @@ pub struct Settings {
     pub allow_raw: bool,
     /// Which hardware DCMs run (BLE, HID, USB, Lovense Connect, Lovense dongles).
     pub hardware: HardwareSettings,
+    /// Client connection limits (`--max-frame-bytes`, `--max-messages-per-*`, timeouts).
+    pub client_limits: SessionLimits,
+    /// Who may connect (`--auth-token`, `--allowed-origin`).
+    pub client_access: AccessPolicy,
+    /// TLS for the client listener (`--tls-cert`, `--tls-key`), loaded and checked.
+    pub client_tls: Option<rustls::ServerConfig>,
+}
+
+/// The client limits from the command line.
+fn client_limits(cli: &Cli) -> SessionLimits {
+    let hardening = &cli.hardening;
+    SessionLimits {
+        max_frame_bytes: hardening.max_frame_bytes,
+        heartbeat_interval: Duration::from_secs(hardening.heartbeat_interval),
+        heartbeat_timeout: Duration::from_secs(hardening.heartbeat_timeout),
+        handshake_timeout: Duration::from_secs(hardening.handshake_timeout),
+        messages: MessageLimits {
+            max_messages_per_frame: hardening.max_messages_per_frame,
+            max_messages_per_second: hardening.max_messages_per_second,
+            max_subscriptions: hardening.max_subscriptions_per_client,
+        },
+    }
+}
+
+/// Reads a PEM certificate chain and private key into a rustls server configuration.
+///
+/// # Errors
+/// A file that cannot be read, holds no certificate or key, or a key that does not fit.
+pub fn load_tls(cert: &Path, key: &Path) -> anyhow::Result<rustls::ServerConfig> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("reading --tls-cert {}", cert.display()))?;
+    if chain.is_empty() {
+        anyhow::bail!("--tls-cert {}: no PEM certificate in it", cert.display());
+    }
+    let private_key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("reading --tls-key {}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(chain, private_key)
+        .with_context(|| {
+            format!(
+                "--tls-cert {} and --tls-key {} do not make a usable pair",
+                cert.display(),
+                key.display()
+            )
+        })
 }
 
 /// The hardware DCMs the command line turns on, with their options. All off by default, as
@@ -104,6 +159,26 @@ impl Settings {
                  endpoint, bypassing every range check; use this only for development"
             );
         }
+        let hardening = &cli.hardening;
+        if cli.websocket_use_all_interfaces && hardening.auth_token.is_none() {
+            tracing::warn!(
+                "--websocket-use-all-interfaces without --auth-token: anyone who can reach port {} \
+                 can drive your devices",
+                cli.websocket_port
+            );
+        } else if cli.websocket_use_all_interfaces && hardening.tls_cert.is_none() {
+            tracing::warn!(
+                "--websocket-use-all-interfaces without --tls-cert: the token and every command \
+                 cross the network unencrypted"
+            );
+        }
+        let client_tls = match (&hardening.tls_cert, &hardening.tls_key) {
+            (Some(cert), Some(key)) => Some(load_tls(cert, key)?),
+            (None, None) => None,
+            _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+        };
+        let client_access =
+            AccessPolicy::new(hardening.auth_token.clone(), &hardening.allowed_origin);
         let host = if cli.websocket_use_all_interfaces {
             IpAddr::V4(Ipv4Addr::UNSPECIFIED)
         } else {
@@ -156,6 +231,9 @@ impl Settings {
             use_serial: cli.use_serial,
             allow_raw: cli.allow_raw,
             hardware,
+            client_limits: client_limits(cli),
+            client_access,
+            client_tls,
         })
     }
 }

@@ -12,7 +12,7 @@ use plugd_device::{
     Availability, DeviceConfig, DeviceManager, RegisterDcm, StartScanning, StopScanning,
 };
 use plugd_server::{Server, ShutdownServer};
-use plugd_transport_ws::{client_socket_route, SessionLimits};
+use plugd_transport_ws::client_socket_route;
 
 /// The running server: what shutdown needs.
 pub struct Running {
@@ -61,19 +61,29 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     start_hardware(&settings.hardware, &config, &device_manager).await?;
 
     let mut http_servers = Vec::new();
-    let limits = SessionLimits::default();
+    let limits = settings.client_limits;
+    let access = settings.client_access.clone();
+    let scheme = if settings.client_tls.is_some() {
+        "wss"
+    } else {
+        "ws"
+    };
     let client_server = {
         let server = server.clone();
-        HttpServer::new(move || {
+        let http = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(server.clone()))
                 .app_data(web::Data::new(limits))
+                .app_data(web::Data::new(access.clone()))
                 .default_service(web::to(client_socket_route))
         })
         .workers(worker_count())
         .disable_signals()
-        .on_connect(set_nodelay)
-        .bind(settings.client_address)
+        .on_connect(set_nodelay);
+        match settings.client_tls {
+            Some(tls) => http.bind_rustls_0_23(settings.client_address, tls),
+            None => http.bind(settings.client_address),
+        }
         .map_err(|error| {
             anyhow::anyhow!(
                 "cannot listen for clients on {}: {error} (is another Buttplug server running? try --websocket-port)",
@@ -89,8 +99,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let client_server = client_server.run();
     http_servers.push(client_server.handle());
     actix_rt::spawn(client_server);
-    tracing::info!("clients: ws://{client_address}/");
-    println!("plugd listening: clients ws://{client_address}/");
+    tracing::info!("clients: {scheme}://{client_address}/");
+    println!("plugd listening: clients {scheme}://{client_address}/");
 
     if let Some(address) = settings.device_address {
         let context = DeviceSocketContext {
