@@ -267,6 +267,8 @@ pub struct Device {
     inputs: BTreeMap<InputKey, InputSubscription>,
     /// Raw subscriptions: endpoint → the clients that get its notifications.
     raw_subscribers: BTreeMap<Endpoint, BTreeSet<SessionId>>,
+    /// Bytes handed to the transport by output writes (for `/metrics`).
+    bytes_written: u64,
 }
 
 /// What a DCM hands over to start a Device.
@@ -320,6 +322,7 @@ impl Device {
             protocol_subscribed: BTreeSet::new(),
             inputs: BTreeMap::new(),
             raw_subscribers: BTreeMap::new(),
+            bytes_written: 0,
         }
     }
 
@@ -644,6 +647,9 @@ impl Device {
         let written = u32::try_from(commands.len()).unwrap_or(u32::MAX);
         self.protocol_session.counter = self.protocol_session.counter.wrapping_add(written);
         for command in &commands {
+            if let HardwareCommand::Write { data, .. } = command {
+                self.bytes_written = self.bytes_written.saturating_add(data.len() as u64);
+            }
             self.hardware
                 .do_send(HardwareCall::Command(command.clone()));
         }
@@ -1117,6 +1123,44 @@ impl Handler<ShutdownDevice> for Device {
             .into_actor(self)
             .map(|(), _, ctx| ctx.stop()),
         )
+    }
+}
+
+/// Ask a Device what an observer (the web dashboard, `/metrics`) shows: each output's current
+/// step and what has been written. Read-only.
+#[derive(Debug, Message)]
+#[rtype(result = "DeviceStatus")]
+pub struct QueryDeviceStatus;
+
+/// One device's live state, for observers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceStatus {
+    /// The protocol's database key (`"lovense"`).
+    pub protocol: &'static str,
+    /// The transport that found it (`"simulated"`, `"btle"`, ...).
+    pub transport: &'static str,
+    /// Every output set since the device connected: feature, kind, the current client step.
+    pub levels: Vec<(FeatureIndex, OutputKind, i32)>,
+    /// Bytes written to the device by output commands.
+    pub bytes_written: u64,
+}
+
+impl Handler<QueryDeviceStatus> for Device {
+    type Result = MessageResult<QueryDeviceStatus>;
+
+    fn handle(&mut self, _: QueryDeviceStatus, _: &mut Self::Context) -> Self::Result {
+        let mut levels: Vec<(FeatureIndex, OutputKind, i32)> = self
+            .last_steps
+            .iter()
+            .map(|((feature, kind), (step, _))| (*feature, *kind, *step))
+            .collect();
+        levels.sort();
+        MessageResult(DeviceStatus {
+            protocol: self.protocol.name,
+            transport: self.identity.transport.name(),
+            levels,
+            bytes_written: self.bytes_written,
+        })
     }
 }
 

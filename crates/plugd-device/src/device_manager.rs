@@ -10,7 +10,8 @@ use crate::dcm::{
 use crate::describe::describe;
 use crate::device::{
     AssignIndex, Device, DeviceGone, DeviceInput, DeviceOutput, DeviceParts, DeviceRaw,
-    DeviceReady, DeviceStop, ShutdownDevice, StopOwnedBy, SubscribedReading, SubscriptionReading,
+    DeviceReady, DeviceStatus, DeviceStop, QueryDeviceStatus, ShutdownDevice, StopOwnedBy,
+    SubscribedReading, SubscriptionReading,
 };
 use crate::device_config::{DeviceConfig, ReservedIndices};
 use crate::hardware::HardwareCall;
@@ -18,7 +19,7 @@ use actix::prelude::*;
 use plugd_core::{DeviceIndex, SessionId};
 use plugd_messages::{
     ButtplugError, DeviceError, DeviceInfo, InputReading, InputRequest, OutputRequest, RawReading,
-    RawRequest, StopRequest, UnknownError,
+    RawRequest, StopRequest,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -457,6 +458,54 @@ impl Handler<ListDevices> for DeviceManager {
     }
 }
 
+/// Every announced device's live state (levels, protocol, transport, bytes written), for
+/// observers such as the web dashboard. Read-only; a device that does not answer is left out.
+#[derive(Debug, Message)]
+#[rtype(result = "Vec<ObservedDevice>")]
+pub struct ObserveDevices;
+
+/// One device as an observer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedDevice {
+    /// What clients see.
+    pub info: DeviceInfo,
+    /// The hardware address.
+    pub address: String,
+    /// Levels, protocol, transport and bytes written.
+    pub status: DeviceStatus,
+}
+
+impl Handler<ObserveDevices> for DeviceManager {
+    type Result = ResponseFuture<Vec<ObservedDevice>>;
+
+    fn handle(&mut self, _: ObserveDevices, _: &mut Self::Context) -> Self::Result {
+        let asks: Vec<_> = self
+            .devices
+            .values()
+            .map(|live| {
+                (
+                    live.info.clone(),
+                    live.address.clone(),
+                    live.device.send(QueryDeviceStatus),
+                )
+            })
+            .collect();
+        Box::pin(async move {
+            let mut observed = Vec::with_capacity(asks.len());
+            for (info, address, ask) in asks {
+                if let Ok(status) = ask.await {
+                    observed.push(ObservedDevice {
+                        info,
+                        address,
+                        status,
+                    });
+                }
+            }
+            observed
+        })
+    }
+}
+
 impl Handler<RouteOutput> for DeviceManager {
     type Result = ResponseFuture<Result<(), ButtplugError>>;
 
@@ -607,6 +656,9 @@ async fn futures_join_all<F: std::future::Future>(requests: Vec<F>) {
     }
 }
 
+/// A command whose Device stopped before answering (its connection died mid-command): the
+/// device is gone, so ERROR_DEVICE, like any command to a device that is not connected.
 fn device_gone() -> ButtplugError {
-    UnknownError::Other("the device went away while handling the command".to_string()).into()
+    DeviceError::DeviceNotConnected("the device went away while handling the command".to_string())
+        .into()
 }

@@ -6,13 +6,14 @@
 //! **Architecture Invariant:** the Server holds a `Recipient<ServerEvent>` per client, never a
 //! transport type, so any transport (or a test) can be a client.
 
+pub mod metrics;
 pub mod ping_manager;
 pub mod server;
 pub mod session;
 
 pub use ping_manager::PingManager;
 pub use server::{
-    ClientRequest, Connect, Disconnect, Handshake, HandshakeAccepted, Server, ServerEvent,
-    ServerSettings, ShutdownServer,
+    ClientRequest, ClientSummary, Connect, ConnectObserver, Disconnect, Handshake, HandshakeAccepted, Server, ServerEvent,
+    ServerSettings, ServerStatus, ServerStatusReport, ShutdownServer,
 };
 pub use session::{ClientSession, FrameStep, HandshakeStep, ReplyQueue};

@@ -3,6 +3,7 @@
 //! readings, input and raw, to their subscriber only). Many clients at once; each is a
 //! `Recipient<ServerEvent>` registered with `Connect`.
 
+use crate::metrics::ServerMetrics;
 use crate::ping_manager::{ForgetPing, PingExpired, PingManager, Pinged, WatchPing};
 use actix::prelude::*;
 use plugd_core::SessionId;
@@ -107,11 +108,72 @@ pub struct Disconnect {
 #[rtype(result = "()")]
 pub struct ShutdownServer;
 
+/// A built-in observer client (the web dashboard / REST API): like [`Connect`], but it does not
+/// count towards `--max-clients` and is listed as an observer. It still handshakes and sends
+/// ordinary `ClientRequest`s.
+#[derive(Message)]
+#[rtype(result = "SessionId")]
+pub struct ConnectObserver {
+    /// Where its events go.
+    pub events: Recipient<ServerEvent>,
+}
+
+/// The clients and the request counters, for observers (`/metrics`, the dashboard).
+#[derive(Debug, Message)]
+#[rtype(result = "ServerStatusReport")]
+pub struct ServerStatus;
+
+/// What [`ServerStatus`] answers.
+#[derive(Debug, Clone)]
+pub struct ServerStatusReport {
+    /// Every connected client, by session.
+    pub clients: Vec<ClientSummary>,
+    /// The counters.
+    pub metrics: ServerMetrics,
+}
+
+/// One connected client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSummary {
+    /// Its session.
+    pub session: SessionId,
+    /// `ClientName` and spec version, once handshaken.
+    pub handshake: Option<(String, u32)>,
+    /// A built-in observer (the web dashboard), not a remote client.
+    pub observer: bool,
+}
+
+/// A request finished: count it (sent by the Server to itself).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct RequestDone {
+    session: SessionId,
+    request: &'static str,
+    elapsed: Duration,
+    error: Option<(u32, String)>,
+}
+
+/// The request type's name, for counters.
+fn request_name(request: &Request) -> &'static str {
+    match request {
+        Request::Ping => "Ping",
+        Request::StartScanning => "StartScanning",
+        Request::StopScanning => "StopScanning",
+        Request::RequestDeviceList => "RequestDeviceList",
+        Request::Stop(_) => "Stop",
+        Request::Output(_) => "Output",
+        Request::Input(_) => "Input",
+        Request::Raw(_) => "Raw",
+    }
+}
+
 /// One connected client.
 struct Client {
     events: Recipient<ServerEvent>,
     /// Set by the handshake.
     handshake: Option<(String, SpecVersion)>,
+    /// A built-in observer ([`ConnectObserver`]).
+    observer: bool,
 }
 
 /// The actor. See the module doc.
@@ -124,6 +186,8 @@ pub struct Server {
     next_session: u64,
     /// The device list as of the last DeviceListChanged, shared with every handshake.
     devices: Arc<Vec<DeviceInfo>>,
+    /// Request counters for observers.
+    metrics: ServerMetrics,
 }
 
 impl Server {
@@ -136,6 +200,7 @@ impl Server {
             clients: HashMap::new(),
             next_session: 1,
             devices: Arc::new(Vec::new()),
+            metrics: ServerMetrics::default(),
         }
     }
 
@@ -168,7 +233,12 @@ impl Handler<Connect> for Server {
 
     fn handle(&mut self, message: Connect, _: &mut Self::Context) -> Self::Result {
         if let Some(limit) = self.settings.max_clients {
-            if self.clients.len() >= limit {
+            let remote = self
+                .clients
+                .values()
+                .filter(|client| !client.observer)
+                .count();
+            if remote >= limit {
                 tracing::warn!(limit, "client refused: the server is full (--max-clients)");
                 return Err(MessageError::LimitExceeded(format!(
                     "the server is full: {limit} client(s) connected, the most --max-clients allows"
@@ -183,10 +253,66 @@ impl Handler<Connect> for Server {
             Client {
                 events: message.events,
                 handshake: None,
+                observer: false,
             },
         );
         tracing::debug!(%session, clients = self.clients.len(), "client connected");
         Ok(session)
+    }
+}
+
+impl Handler<ConnectObserver> for Server {
+    type Result = MessageResult<ConnectObserver>;
+
+    fn handle(&mut self, message: ConnectObserver, _: &mut Self::Context) -> Self::Result {
+        let session = SessionId(self.next_session);
+        self.next_session += 1;
+        self.clients.insert(
+            session,
+            Client {
+                events: message.events,
+                handshake: None,
+                observer: true,
+            },
+        );
+        MessageResult(session)
+    }
+}
+
+impl Handler<ServerStatus> for Server {
+    type Result = MessageResult<ServerStatus>;
+
+    fn handle(&mut self, _: ServerStatus, _: &mut Self::Context) -> Self::Result {
+        let mut clients: Vec<ClientSummary> = self
+            .clients
+            .iter()
+            .map(|(session, client)| ClientSummary {
+                session: *session,
+                handshake: client
+                    .handshake
+                    .as_ref()
+                    .map(|(name, version)| (name.clone(), version.number())),
+                observer: client.observer,
+            })
+            .collect();
+        clients.sort_by_key(|client| client.session);
+        MessageResult(ServerStatusReport {
+            clients,
+            metrics: self.metrics.clone(),
+        })
+    }
+}
+
+impl Handler<RequestDone> for Server {
+    type Result = ();
+
+    fn handle(&mut self, message: RequestDone, _: &mut Self::Context) {
+        self.metrics.record(
+            message.session.0,
+            message.request,
+            message.elapsed,
+            message.error,
+        );
     }
 }
 
@@ -228,7 +354,31 @@ impl Handler<Handshake> for Server {
 impl Handler<ClientRequest> for Server {
     type Result = ResponseFuture<Result<Reply, ButtplugError>>;
 
-    fn handle(&mut self, message: ClientRequest, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, message: ClientRequest, ctx: &mut Self::Context) -> Self::Result {
+        let started = std::time::Instant::now();
+        let session = message.session;
+        let request = request_name(&message.request);
+        let routed = self.route(message);
+        let me = ctx.address();
+        Box::pin(async move {
+            let result = routed.await;
+            me.do_send(RequestDone {
+                session,
+                request,
+                elapsed: started.elapsed(),
+                error: result
+                    .as_ref()
+                    .err()
+                    .map(|error| (error.code() as u32, error.to_string())),
+            });
+            result
+        })
+    }
+}
+
+impl Server {
+    /// Sends a request where it goes; the future is its reply.
+    fn route(&mut self, message: ClientRequest) -> ResponseFuture<Result<Reply, ButtplugError>> {
         let session = message.session;
         if self
             .clients

@@ -1,0 +1,334 @@
+//! The web side of the real plugd binary: the REST API under `/api/v1` (the reference server's
+//! paths and JSON shapes), server-sent events, Prometheus `/metrics`, and the dashboard page,
+//! all on the client WebSocket's port beside the WebSocket itself (and on `--rest-api-port`).
+//! Commands sent over REST reach a simulated device as its exact bytes.
+
+mod support;
+#[path = "web_http.rs"]
+mod web_http;
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use support::{lovense, Client, Plugd};
+use web_http::{base_url, get, put, EventStream};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Waits (through the server's event stream) until `count` devices are listed.
+fn wait_for_devices(base: &str, count: usize) -> Value {
+    let mut events = EventStream::open(base, "/api/v1/events");
+    events
+        .wait_for("status", WAIT, |status| {
+            status["devices"].as_array().map(Vec::len) == Some(count)
+        })
+        .unwrap_or_else(|| panic!("{count} devices did not appear"))
+}
+
+fn index_named(base: &str, name: &str) -> u64 {
+    let devices = get(base, "/api/v1/devices").json();
+    devices
+        .as_object()
+        .and_then(|devices| devices.values().find(|device| device["name"] == name))
+        .and_then(|device| device["index"].as_u64())
+        .unwrap_or_else(|| panic!("no device named {name} in {devices}"))
+}
+
+#[test]
+fn rest_api_lists_devices_in_the_reference_shape() {
+    let plugd = Plugd::start(&["--demo"]);
+    let base = base_url(&plugd.client_url);
+    wait_for_devices(&base, 5);
+    let devices = get(&base, "/api/v1/devices");
+    assert_eq!(devices.status, 200);
+    let devices = devices.json();
+    let edge = index_named(&base, "Lovense Edge");
+    let entry = &devices[edge.to_string()];
+    assert_eq!(entry["index"], json!(edge), "{entry}");
+    assert_eq!(entry["display_name"], Value::Null, "{entry}");
+    assert_eq!(
+        entry["features"]["0"]["Output"]["Vibrate"]["Value"],
+        json!([0, 20]),
+        "{entry}"
+    );
+    let info = get(&base, &format!("/api/v1/devices/{edge}")).json();
+    assert_eq!(&info, entry);
+    let features = get(&base, &format!("/api/v1/devices/{edge}/features")).json();
+    assert_eq!(features, entry["features"]);
+    let feature = get(&base, &format!("/api/v1/devices/{edge}/features/1/")).json();
+    assert_eq!(feature, entry["features"]["1"]);
+}
+
+#[test]
+fn rest_outputs_and_stops_reach_the_device_as_its_bytes() {
+    let plugd = Plugd::start(&[]);
+    let base = base_url(&plugd.client_url);
+    let mut toy = lovense(&plugd, "Z", "web-rest-1");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+
+    let reply = put(
+        &base,
+        &format!("/api/v1/devices/{index}/outputs/Vibrate/0.5"),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(toy.expect_write_text("Vibrate:10;"), "Vibrate:10;");
+
+    let reply = put(
+        &base,
+        &format!("/api/v1/devices/{index}/features/0/outputs/vibrate/1.0"),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(toy.expect_write_text("Vibrate:20;"), "Vibrate:20;");
+
+    let reply = put(&base, &format!("/api/v1/devices/{index}/stop"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(toy.expect_write_text("Vibrate:0;"), "Vibrate:0;");
+
+    put(
+        &base,
+        &format!("/api/v1/devices/{index}/outputs/Vibrate/0.25"),
+    );
+    assert_eq!(toy.expect_write_text("Vibrate:5;"), "Vibrate:5;");
+    let reply = put(&base, "/api/v1/devices/stop");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(toy.expect_write_text("Vibrate:0;"), "Vibrate:0;");
+}
+
+#[test]
+fn rest_errors_carry_the_buttplug_error_code() {
+    let plugd = Plugd::start(&[]);
+    let base = base_url(&plugd.client_url);
+    let _toy = lovense(&plugd, "Z", "web-errors-1");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+
+    let missing = put(&base, "/api/v1/devices/77/outputs/Vibrate/0.5");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["ErrorCode"], json!(4), "{}", missing.body);
+    assert!(
+        missing.json()["ErrorMessage"]
+            .as_str()
+            .is_some_and(|message| message.contains("DeviceNotAvailable")),
+        "{}",
+        missing.body
+    );
+
+    let level = put(
+        &base,
+        &format!("/api/v1/devices/{index}/outputs/Vibrate/1.5"),
+    );
+    assert_eq!(level.status, 400);
+    assert_eq!(level.json()["ErrorCode"], json!(3), "{}", level.body);
+
+    let kind = put(
+        &base,
+        &format!("/api/v1/devices/{index}/outputs/Wobble/0.5"),
+    );
+    assert_eq!(kind.status, 400);
+    assert_eq!(kind.json()["ErrorCode"], json!(3), "{}", kind.body);
+
+    let absent = put(
+        &base,
+        &format!("/api/v1/devices/{index}/outputs/Rotate/0.5"),
+    );
+    assert_eq!(absent.status, 400);
+    assert_eq!(absent.json()["ErrorCode"], json!(4), "{}", absent.body);
+
+    let feature = get(&base, &format!("/api/v1/devices/{index}/features/9/"));
+    assert_eq!(feature.status, 404);
+    assert_eq!(feature.json()["ErrorCode"], json!(4), "{}", feature.body);
+
+    let input = put(
+        &base,
+        &format!("/api/v1/devices/{index}/inputs/Battery/explode"),
+    );
+    assert_eq!(input.status, 400);
+    assert_eq!(input.json()["ErrorCode"], json!(3), "{}", input.body);
+
+    // A stop of a missing device reaches the Server, which counts the error.
+    let stop = put(&base, "/api/v1/devices/77/stop");
+    assert_eq!(stop.status, 404);
+    assert_eq!(stop.json()["ErrorCode"], json!(4), "{}", stop.body);
+
+    let recent = get(&base, "/api/v1/status").json();
+    let errors = recent["metrics"]["recent_errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        errors.iter().any(|error| error["code"] == json!(4)),
+        "{recent}"
+    );
+}
+
+#[test]
+fn battery_input_is_read_through_rest() {
+    let plugd = Plugd::start(&[]);
+    let base = base_url(&plugd.client_url);
+    let mut toy = lovense(&plugd, "Z", "web-battery-1");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+    let reader = std::thread::spawn({
+        let base = base.clone();
+        move || {
+            put(
+                &base,
+                &format!("/api/v1/devices/{index}/inputs/Battery/read"),
+            )
+        }
+    });
+    assert_eq!(toy.expect_write_text("Battery;"), "Battery;");
+    toy.notify("rx", b"87;");
+    let reading = reader.join().expect("reader thread");
+    assert_eq!(reading.status, 200, "{}", reading.body);
+    let reading = reading.json();
+    assert_eq!(reading["index"], json!(index), "{reading}");
+    assert_eq!(reading["type"], json!("Battery"), "{reading}");
+    assert_eq!(reading["value"], json!(87), "{reading}");
+}
+
+#[test]
+fn events_stream_the_output_level_as_commands_arrive() {
+    let plugd = Plugd::start(&[]);
+    let base = base_url(&plugd.client_url);
+    let mut toy = lovense(&plugd, "Z", "web-events-1");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+    let mut server_events = EventStream::open(&base, "/api/v1/events");
+    let mut device_events = EventStream::open(&base, &format!("/api/v1/devices/{index}/events"));
+
+    // A WebSocket client drives the device; the web side sees the level move.
+    let (mut client, _) = Client::handshake(&plugd, 4);
+    client.request(
+        "OutputCmd",
+        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 7}}}),
+    );
+    toy.expect_write_text("Vibrate:7;");
+    let level_is_7 = |device: &Value| device["features"][0]["outputs"][0]["level"] == json!(7);
+    let status = server_events
+        .wait_for("status", WAIT, |status| {
+            status["devices"]
+                .as_array()
+                .is_some_and(|devices| devices.iter().any(level_is_7))
+        })
+        .expect("a status event with the new level");
+    let clients = status["clients"].as_array().cloned().unwrap_or_default();
+    assert!(
+        clients
+            .iter()
+            .any(|client| client["spec_version"] == json!(4) && client["observer"] == json!(false)),
+        "{status}"
+    );
+    assert!(
+        device_events.wait_for("device", WAIT, level_is_7).is_some(),
+        "the device stream did not show level 7"
+    );
+
+    drop(toy);
+    assert!(
+        device_events
+            .wait_for("removed", WAIT, |removed| removed["index"] == json!(index))
+            .is_some(),
+        "the device stream did not say the device left"
+    );
+}
+
+#[test]
+fn metrics_count_clients_devices_commands_errors_latency_and_bytes() {
+    let plugd = Plugd::start(&[]);
+    let base = base_url(&plugd.client_url);
+    let mut toy = lovense(&plugd, "Z", "web-metrics-1");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+    let (_client, _) = Client::handshake(&plugd, 4);
+    put(
+        &base,
+        &format!("/api/v1/devices/{index}/outputs/Vibrate/0.5"),
+    );
+    toy.expect_write_text("Vibrate:10;");
+    put(&base, "/api/v1/devices/42/stop");
+
+    let metrics = get(&base, "/metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .header("content-type")
+            .is_some_and(|value| value.starts_with("text/plain")),
+        "{:?}",
+        metrics.headers
+    );
+    let text = metrics.body;
+    for expected in [
+        "plugd_clients 1\n",
+        "plugd_devices 1\n",
+        "plugd_commands_total{type=\"Output\"} 1\n",
+        "plugd_commands_total{type=\"Stop\"} 1\n",
+        "plugd_errors_total{code=\"4\",name=\"ERROR_DEVICE\"} 1\n",
+        // index_named's GET /api/v1/devices is a RequestDeviceList of the web client.
+        "plugd_commands_total{type=\"RequestDeviceList\"} 1\n",
+        "plugd_command_latency_seconds_bucket{le=\"+Inf\"} 3\n",
+        "plugd_command_latency_seconds_count 3\n",
+        "# TYPE plugd_command_latency_seconds histogram\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(
+        text.contains(&format!(
+            "plugd_device_bytes_written_total{{index=\"{index}\",name=\"Lovense Hush\",protocol=\"lovense\"}} 11\n"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn dashboard_page_is_served_beside_the_client_websocket_with_nothing_from_elsewhere() {
+    let plugd = Plugd::start(&[]);
+    let base = base_url(&plugd.client_url);
+    let page = get(&base, "/");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|value| value.starts_with("text/html")),
+        "{:?}",
+        page.headers
+    );
+    assert!(page.body.contains("STOP ALL"), "{}", page.body);
+    assert_eq!(get(&base, "/dashboard").body, page.body);
+    for asset in ["/", "/dashboard/app.js", "/dashboard/app.css"] {
+        let body = get(&base, asset).body;
+        assert!(!body.is_empty(), "{asset} is empty");
+        assert!(
+            !body.contains("http://") && !body.contains("https://") && !body.contains("//cdn"),
+            "{asset} refers to another site"
+        );
+    }
+    // The WebSocket still answers on the same port and path.
+    let (_client, server_info) = Client::handshake(&plugd, 4);
+    assert!(server_info.get("ServerInfo").is_some(), "{server_info}");
+}
+
+#[test]
+fn rest_api_port_serves_the_api_on_a_port_of_its_own() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
+    let port = port.to_string();
+    let plugd = Plugd::start(&["--demo", "--rest-api-port", &port]);
+    let rest = format!("http://127.0.0.1:{port}");
+    wait_for_devices(&rest, 5);
+    let devices = get(&rest, "/api/v1/devices").json();
+    assert_eq!(devices.as_object().map(|devices| devices.len()), Some(5));
+    assert_eq!(get(&rest, "/api/v1/start-scanning").status, 200);
+    assert_eq!(get(&rest, "/api/v1/stop-scanning").status, 200);
+    drop(plugd);
+}
+
+#[test]
+fn no_web_leaves_only_the_client_websocket() {
+    let plugd = Plugd::start(&["--no-web"]);
+    let base = base_url(&plugd.client_url);
+    assert_ne!(get(&base, "/api/v1/devices").status, 200);
+    let (_client, server_info) = Client::handshake(&plugd, 4);
+    assert!(server_info.get("ServerInfo").is_some(), "{server_info}");
+}
