@@ -40,6 +40,23 @@ pub(crate) fn load() -> (DeviceDatabase, Vec<ConfigError>) {
     (database, errors)
 }
 
+/// The built-in database as one document in the published format (`version` and `protocols`),
+/// as `plugd device-config diff` compares it with a file. A protocol file that is not JSON is
+/// left out, as [`load`] does.
+pub fn builtin_database_json() -> serde_json::Value {
+    let version = serde_json::from_str::<serde_json::Value>(generated::VERSION_JSON)
+        .unwrap_or(serde_json::Value::Null);
+    let protocols: serde_json::Map<String, serde_json::Value> = generated::PROTOCOL_FILES
+        .iter()
+        .filter_map(|(name, text)| {
+            serde_json::from_str(text)
+                .ok()
+                .map(|value| ((*name).to_string(), value))
+        })
+        .collect();
+    serde_json::json!({ "version": version, "protocols": protocols })
+}
+
 fn parse_version(text: &str) -> Result<(u32, u32), ConfigError> {
     serde_json::from_str::<RawVersion>(text)?.checked()
 }
@@ -60,6 +77,13 @@ mod tests {
     use crate::identity::{DeviceIdentity, Transport};
     use crate::store::DeviceConfigStore;
     use plugd_core::{Endpoint, OutputKind};
+
+    #[test]
+    fn the_built_in_database_as_one_document_loads_like_the_files() {
+        let text = builtin_database_json().to_string();
+        let database = DeviceDatabase::from_json(&text).unwrap();
+        assert_eq!(database.protocol_count(), generated::PROTOCOL_FILES.len());
+    }
 
     #[test]
     fn every_built_in_protocol_file_parses() {

@@ -25,6 +25,7 @@ mod store;
 mod user_config;
 
 pub use atomic::write_atomic;
+pub use builtin::builtin_database_json;
 pub use check::{check_file, check_text, CheckedFile};
 pub use database::{
     CommunicationSpecifier, DeviceDatabase, ManufacturerDataSpecifier, ProtocolEntry,

@@ -20,6 +20,9 @@ pub use dcm::{
     Availability, DcmScanningFinished, HardwareConnected, RegisterDcm, StartScanning, StopScanning,
 };
 pub use device::Device;
-pub use device_config::{DeviceConfig, FindProtocol, SimulatedDevices, TransportSpecifiers};
+pub use device_config::{
+    DeviceConfig, FindProtocol, ReloadDeviceConfig, ReplaceDeviceConfig, SimulatedDevices,
+    StoreLoader, TransportSpecifiers,
+};
 pub use device_manager::{DeviceManager, DeviceManagerEvent};
 pub use hardware::{HardwareCall, HardwareError, HardwareEvent, HardwareReply};

@@ -1,14 +1,48 @@
 //! The command line, as typed: Intiface Engine's flags where plugd has the feature (same names,
-//! same meaning), plus plugd's own. Resolved into `Settings` by `settings.rs`.
+//! same meaning), plus plugd's own. Resolved into `Settings` by `settings.rs`. Intiface Engine
+//! flags plugd does not implement are accepted by the parser and refused by [`Cli::refused`]
+//! with one line saying why. `plugd device-config ...` are the database tools
+//! (`device_config_tool.rs`); `--config FILE` reads every option from a TOML file
+//! (`config_file.rs`).
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// plugd: a Buttplug server. Clients connect over WebSocket (spec v0–v4); devices are found by
 /// the enabled transports and identified from the device database.
-#[derive(Debug, Parser)]
-#[command(name = "plugd", version, about, long_about = None)]
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "plugd",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    args_override_self = true
+)]
 pub struct Cli {
+    /// A tool instead of the server; without one, plugd runs the server.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Read options from this TOML file (keys are the long flag names: `websocket-port = 12345`,
+    /// `use-bluetooth-le = true`); flags on the command line win. Example:
+    /// config/plugd.example.toml. Reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// plugd's data folder: where `plugd device-config update` installs a device database,
+    /// used instead of the built-in one. Default: $XDG_DATA_HOME/plugd, else
+    /// ~/.local/share/plugd.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print the version and exit (Intiface Engine's spelling of --version).
+    #[arg(long)]
+    pub server_version: bool,
+
+    /// Intiface Engine flags plugd refuses, each with its reason.
+    #[command(flatten)]
+    pub intiface_only: IntifaceOnly,
     /// Port of the client WebSocket (Buttplug JSON).
     #[arg(long, default_value_t = 12345, value_name = "PORT")]
     pub websocket_port: u16,
@@ -119,6 +153,148 @@ pub struct Cli {
     pub use_lovense_dongle_hid: bool,
 }
 
+/// Intiface Engine flags plugd does not implement. They parse, so a launcher that passes them
+/// gets a clear reason instead of "unexpected argument"; [`Cli::refused`] turns each into that
+/// one-line reason and plugd does not start.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Intiface Engine flags plugd refuses (plugd stops, saying why)")]
+pub struct IntifaceOnly {
+    /// Not supported: XInput is a Windows API; plugd has no XInput transport.
+    #[arg(long)]
+    pub use_xinput: bool,
+    /// Not supported: plugd listens for clients, it does not connect out to one.
+    #[arg(long, value_name = "ADDRESS")]
+    pub websocket_client_address: Option<String>,
+    /// Not supported: plugd has no Intiface Central frontend channel.
+    #[arg(long, value_name = "PORT")]
+    pub frontend_websocket_port: Option<u16>,
+    /// Not supported: plugd does not advertise itself over mDNS.
+    #[arg(long)]
+    pub broadcast_server_mdns: bool,
+    /// Not supported: plugd does not advertise itself over mDNS.
+    #[arg(long, value_name = "SUFFIX")]
+    pub mdns_suffix: Option<String>,
+    /// Not supported: plugd has no repeater mode.
+    #[arg(long)]
+    pub repeater: bool,
+    /// Not supported: plugd has no repeater mode.
+    #[arg(long, value_name = "PORT")]
+    pub repeater_port: Option<u16>,
+    /// Not supported: a crash switch of Intiface Engine's debug builds.
+    #[arg(long)]
+    pub crash_main_thread: bool,
+    /// Not supported: a crash switch of Intiface Engine's debug builds.
+    #[arg(long)]
+    pub crash_task_thread: bool,
+}
+
+impl Cli {
+    /// The first Intiface Engine flag given that plugd refuses, as the one line that says why.
+    pub fn refused(&self) -> Option<String> {
+        let given = &self.intiface_only;
+        let reasons: [(bool, &str, &str); 9] = [
+            (
+                given.use_xinput,
+                "--use-xinput",
+                "XInput is a Windows API and plugd has no XInput transport",
+            ),
+            (
+                given.websocket_client_address.is_some(),
+                "--websocket-client-address",
+                "plugd only listens for clients (--websocket-port); it does not connect out to a WebSocket server",
+            ),
+            (
+                given.frontend_websocket_port.is_some(),
+                "--frontend-websocket-port",
+                "plugd has no Intiface Central frontend channel; read its log (--log-format json) instead",
+            ),
+            (
+                given.broadcast_server_mdns,
+                "--broadcast-server-mdns",
+                "plugd does not advertise itself over mDNS; give clients its address",
+            ),
+            (
+                given.mdns_suffix.is_some(),
+                "--mdns-suffix",
+                "plugd does not advertise itself over mDNS; give clients its address",
+            ),
+            (
+                given.repeater,
+                "--repeater",
+                "plugd has no repeater mode; clients connect to it directly (docs/operations.md shows a reverse proxy)",
+            ),
+            (
+                given.repeater_port.is_some(),
+                "--repeater-port",
+                "plugd has no repeater mode; clients connect to it directly (docs/operations.md shows a reverse proxy)",
+            ),
+            (
+                given.crash_main_thread,
+                "--crash-main-thread",
+                "a crash switch of Intiface Engine's debug builds; plugd has none",
+            ),
+            (
+                given.crash_task_thread,
+                "--crash-task-thread",
+                "a crash switch of Intiface Engine's debug builds; plugd has none",
+            ),
+        ];
+        reasons
+            .iter()
+            .find(|(set, _, _)| *set)
+            .map(|(_, flag, why)| format!("{flag} is not supported: {why}"))
+    }
+}
+
+/// plugd's tools.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Check, compare and install device databases and user device configs.
+    #[command(subcommand)]
+    DeviceConfig(DeviceConfigCommand),
+}
+
+/// `plugd device-config ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DeviceConfigCommand {
+    /// Check a device database or user device config (published v4/v5 format) against the
+    /// format and plugd's rules; errors name the line and the path inside the file. A user
+    /// config is also checked against a database (the installed or built-in one, or
+    /// --device-config-file).
+    Check {
+        /// The file to check.
+        file: PathBuf,
+        /// The database a user config is checked against.
+        #[arg(long, value_name = "FILE")]
+        device_config_file: Option<PathBuf>,
+        /// The data folder whose installed database a user config is checked against.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Show what changes from OLD to NEW: protocols and devices added, removed, changed.
+    Diff {
+        /// The file before.
+        old: PathBuf,
+        /// The file after.
+        new: PathBuf,
+    },
+    /// Check a device database, show what changes from the one in use (installed, else
+    /// built-in), and install it atomically in the data folder; plugd then uses it instead of
+    /// the built-in one (a running plugd on SIGHUP).
+    Update {
+        /// The new device database.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The data folder to install into (default as for the server: $XDG_DATA_HOME/plugd,
+        /// else ~/.local/share/plugd).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Check and show the changes, install nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
 /// Limits and access rules for client connections; docs/security.md says why each default.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HardeningArgs {
@@ -224,6 +400,105 @@ mod tests {
         assert_eq!(cli.server_name, "Buttplug Server");
         assert!(!cli.websocket_use_all_interfaces);
         assert!(!cli.allow_raw);
+    }
+
+    #[test]
+    fn every_intiface_engine_flag_parses() {
+        let cli = Cli::try_parse_from([
+            "plugd",
+            "--websocket-use-all-interfaces",
+            "--websocket-port",
+            "1",
+            "--websocket-client-address",
+            "ws://x",
+            "--frontend-websocket-port",
+            "2",
+            "--server-name",
+            "n",
+            "--device-config-file",
+            "d",
+            "--user-device-config-file",
+            "u",
+            "--max-ping-time",
+            "3",
+            "--log",
+            "debug",
+            "--use-bluetooth-le",
+            "--use-serial",
+            "--use-hid",
+            "--use-lovense-dongle-serial",
+            "--use-lovense-dongle-hid",
+            "--use-xinput",
+            "--use-lovense-connect",
+            "--use-device-websocket-server",
+            "--device-websocket-server-port",
+            "4",
+            "--broadcast-server-mdns",
+            "--mdns-suffix",
+            "s",
+            "--repeater",
+            "--repeater-port",
+            "5",
+            "--crash-main-thread",
+            "--crash-task-thread",
+            "--server-version",
+            "--allow-raw",
+        ]);
+        assert!(cli.is_ok(), "{cli:?}");
+    }
+
+    #[test]
+    fn each_unimplemented_intiface_flag_is_refused_with_one_line_naming_it() {
+        let cases: [&[&str]; 9] = [
+            &["--use-xinput"],
+            &["--websocket-client-address", "ws://127.0.0.1:1"],
+            &["--frontend-websocket-port", "1"],
+            &["--broadcast-server-mdns"],
+            &["--mdns-suffix", "x"],
+            &["--repeater"],
+            &["--repeater-port", "1"],
+            &["--crash-main-thread"],
+            &["--crash-task-thread"],
+        ];
+        for case in cases {
+            let cli = Cli::parse_from(std::iter::once("plugd").chain(case.iter().copied()));
+            let reason = cli.refused().unwrap_or_default();
+            assert!(reason.starts_with(case[0]), "{case:?}: {reason}");
+            assert!(reason.contains("not supported: "), "{reason}");
+            assert!(!reason.contains('\n'), "{reason}");
+        }
+        assert_eq!(Cli::parse_from(["plugd"]).refused(), None);
+    }
+
+    #[test]
+    fn device_config_tools_are_subcommands_and_do_not_mix_with_server_flags() {
+        let cli = Cli::parse_from(["plugd", "device-config", "check", "a.json"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::DeviceConfig(DeviceConfigCommand::Check { .. }))
+        ));
+        let cli = Cli::parse_from(["plugd", "device-config", "update", "--from", "n.json"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::DeviceConfig(DeviceConfigCommand::Update { .. }))
+        ));
+        assert!(Cli::try_parse_from(["plugd", "--demo", "device-config", "check", "a"]).is_err());
+        assert!(Cli::parse_from(["plugd", "--demo"]).command.is_none());
+    }
+
+    #[test]
+    fn a_flag_given_twice_keeps_the_last_value() {
+        let cli = Cli::parse_from([
+            "plugd",
+            "--websocket-port",
+            "1",
+            "--websocket-port",
+            "2",
+            "--demo",
+            "--demo",
+        ]);
+        assert_eq!(cli.websocket_port, 2);
+        assert!(cli.demo);
     }
 
     #[test]

@@ -1,15 +1,20 @@
 //! plugd's entry point: parse the command line, set up logging, load the device database, start
-//! the actors and listeners (`wiring.rs`), and on Ctrl-C or SIGTERM stop every device before
-//! exiting.
+//! the actors and listeners (`wiring.rs`), re-read the device database and user config on SIGHUP,
+//! and on Ctrl-C or SIGTERM stop every device before exiting. `plugd device-config ...` runs a
+//! tool (`device_config_tool.rs`) instead of the server.
 
 mod cli;
+mod config_file;
+mod device_config_tool;
 mod settings;
 mod wiring;
 
 use clap::Parser;
-use cli::{Cli, LogFormat};
+use cli::{Cli, Command, LogFormat};
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(cli: &Cli) {
@@ -26,20 +31,52 @@ fn init_logging(cli: &Cli) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = Cli::parse_from(&args);
+    if cli.server_version {
+        println!("{}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    if let Some(Command::DeviceConfig(command)) = &cli.command {
+        init_logging(&cli);
+        return match device_config_tool::run(command) {
+            Ok(report) => {
+                println!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("plugd: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let cli = match config_file::resolve(&args, cli) {
+        Ok(cli) => cli,
+        Err(error) => {
+            eprintln!("plugd: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(reason) = cli.refused() {
+        eprintln!("plugd: {reason}");
+        return ExitCode::FAILURE;
+    }
     init_logging(&cli);
-    let settings = match settings::Settings::from_cli(&cli) {
+    let mut settings = match settings::Settings::from_cli(&cli) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("plugd: {error:#}");
             return ExitCode::FAILURE;
         }
     };
+    settings.reload = Some(store_loader(args, &cli));
     raise_open_files_limit();
     let system = actix_rt::System::new();
     let result = system.block_on(async move {
         let running = wiring::start(settings).await?;
+        let reloads = actix_rt::spawn(reload_on_hangup(running.device_config()));
         wait_for_shutdown_signal().await;
+        reloads.abort();
         tracing::info!("shutdown requested");
         running.shutdown().await;
         anyhow::Ok(())
@@ -50,6 +87,65 @@ fn main() -> ExitCode {
             eprintln!("plugd: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What a reload runs: the command line again with the config file as it is now, then the
+/// device database and user config it names. Options other than those files take effect only
+/// at the next start; a reload that finds them changed says so.
+fn store_loader(args: Vec<OsString>, started_with: &Cli) -> plugd_device::StoreLoader {
+    let baseline = needs_restart(started_with);
+    Arc::new(move || {
+        let cli = Cli::try_parse_from(&args).map_err(|error| error.to_string())?;
+        let cli = config_file::resolve(&args, cli).map_err(|error| format!("{error:#}"))?;
+        if let Some(reason) = cli.refused() {
+            return Err(reason);
+        }
+        let loaded = settings::load_device_config(&cli).map_err(|error| format!("{error:#}"))?;
+        if needs_restart(&cli) != baseline {
+            tracing::warn!(
+                "the config file changed options other than the device config files; they take effect at the next start"
+            );
+        }
+        Ok((loaded.store, loaded.summary))
+    })
+}
+
+/// The options a reload cannot apply, as one comparable text.
+fn needs_restart(cli: &Cli) -> String {
+    let mut rest = cli.clone();
+    rest.device_config_file = None;
+    rest.user_device_config_file = None;
+    rest.data_dir = None;
+    format!("{rest:?}")
+}
+
+/// SIGHUP: re-read the device database and the user config. A file that does not load is
+/// refused with its reason and the previous configuration stays; devices and clients are not
+/// touched either way.
+async fn reload_on_hangup(config: actix::Addr<plugd_device::DeviceConfig>) {
+    #[cfg(unix)]
+    {
+        let mut hangups =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+                Ok(signal) => signal,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGHUP; reload with a restart");
+                    return;
+                }
+            };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the device config");
+            if config.send(plugd_device::ReloadDeviceConfig).await.is_err() {
+                tracing::warn!("device config actor gone; cannot reload");
+                return;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = config;
+        std::future::pending::<()>().await;
     }
 }
 

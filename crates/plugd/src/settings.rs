@@ -1,6 +1,7 @@
 //! Settings resolved from the command line: addresses to bind, the loaded device database and
 //! user config, which transports run. Loading happens here so a bad file stops plugd before
-//! anything listens.
+//! anything listens; [`load_device_config`] is also what a reload runs. The data folder
+//! ([`data_dir`]) holds the database `plugd device-config update` installs.
 
 use crate::cli::Cli;
 use anyhow::Context;
@@ -9,7 +10,7 @@ use plugd_server::session::MessageLimits;
 use plugd_server::ServerSettings;
 use plugd_transport_ws::{AccessPolicy, SessionLimits};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +40,8 @@ pub struct Settings {
     pub client_access: AccessPolicy,
     /// TLS for the client listener (`--tls-cert`, `--tls-key`), loaded and checked.
     pub client_tls: Option<rustls::ServerConfig>,
+    /// How the DeviceConfig actor re-reads its files on a reload (SIGHUP, REST); set by main.
+    pub reload: Option<plugd_device::StoreLoader>,
 }
 
 /// The client limits from the command line.
@@ -184,34 +187,8 @@ impl Settings {
         } else {
             IpAddr::V4(Ipv4Addr::LOCALHOST)
         };
-        let database = match &cli.device_config_file {
-            Some(path) => DeviceDatabase::from_file(path)
-                .with_context(|| format!("loading device config {}", path.display()))?,
-            None => DeviceDatabase::builtin(),
-        };
-        let user = match &cli.user_device_config_file {
-            Some(path) => Some(
-                UserConfig::from_file(path)
-                    .with_context(|| format!("loading user device config {}", path.display()))?,
-            ),
-            None => None,
-        };
-        let user_simulated_devices = user
-            .as_ref()
-            .map(|user| user.simulated_devices().to_vec())
-            .unwrap_or_default();
-        let (major, minor) = database.version();
-        tracing::info!(
-            version = format!("{major}.{minor}"),
-            protocols = database.protocol_count(),
-            configurations = database.configuration_count(),
-            source = cli
-                .device_config_file
-                .as_ref()
-                .map(|path| path.display().to_string())
-                .unwrap_or_else(|| "built-in".to_string()),
-            "device database loaded"
-        );
+        let loaded = load_device_config(cli)?;
+        tracing::info!(summary = %loaded.summary, "device config loaded");
         Ok(Settings {
             client_address: SocketAddr::new(host, cli.websocket_port),
             device_address: cli.use_device_websocket_server.then(|| {
@@ -225,8 +202,8 @@ impl Settings {
                 max_ping_time: Duration::from_millis(u64::from(cli.max_ping_time)),
                 max_clients: (cli.max_clients > 0).then_some(cli.max_clients),
             },
-            device_config: DeviceConfigStore::new(database, user),
-            user_simulated_devices,
+            device_config: loaded.store,
+            user_simulated_devices: loaded.simulated_devices,
             demo: cli.demo,
             use_serial: cli.use_serial,
             allow_raw: cli.allow_raw,
@@ -234,6 +211,169 @@ impl Settings {
             client_limits: client_limits(cli),
             client_access,
             client_tls,
+            reload: None,
         })
+    }
+}
+
+/// The installed device database's file name inside the data folder.
+pub const INSTALLED_DATABASE: &str = "device-config.json";
+
+/// plugd's data folder: `flag` (`--data-dir`), else `$XDG_DATA_HOME/plugd`, else
+/// `$HOME/.local/share/plugd`; `None` when none of them is set.
+pub fn data_dir(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(flag) = flag {
+        return Some(flag.to_path_buf());
+    }
+    let xdg = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute());
+    if let Some(xdg) = xdg {
+        return Some(xdg.join("plugd"));
+    }
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .map(|home| home.join(".local/share/plugd"))
+}
+
+/// Which device database plugd uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseSource {
+    /// `--device-config-file`.
+    Given(PathBuf),
+    /// The one `plugd device-config update` installed in the data folder.
+    Installed(PathBuf),
+    /// The one compiled in.
+    BuiltIn,
+}
+
+impl DatabaseSource {
+    /// `--device-config-file`, else the installed database if there is one, else the built-in.
+    pub fn choose(given: Option<&Path>, data_dir: Option<&Path>) -> DatabaseSource {
+        if let Some(given) = given {
+            return DatabaseSource::Given(given.to_path_buf());
+        }
+        match data_dir.map(|folder| folder.join(INSTALLED_DATABASE)) {
+            Some(installed) if installed.exists() => DatabaseSource::Installed(installed),
+            _ => DatabaseSource::BuiltIn,
+        }
+    }
+
+    /// Loads it.
+    ///
+    /// # Errors
+    /// A file that cannot be read or does not load; the message names the file, the line and
+    /// the path inside it.
+    pub fn load(&self) -> anyhow::Result<DeviceDatabase> {
+        match self {
+            DatabaseSource::Given(path) => DeviceDatabase::from_file(path)
+                .with_context(|| format!("loading device config {}", path.display())),
+            DatabaseSource::Installed(path) => DeviceDatabase::from_file(path).with_context(|| {
+                format!(
+                    "loading the installed device database {} (install a good one with `plugd device-config update --from FILE`, or remove it to use the built-in one)",
+                    path.display()
+                )
+            }),
+            DatabaseSource::BuiltIn => Ok(DeviceDatabase::builtin()),
+        }
+    }
+}
+
+impl std::fmt::Display for DatabaseSource {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseSource::Given(path) => write!(formatter, "{}", path.display()),
+            DatabaseSource::Installed(path) => write!(formatter, "installed {}", path.display()),
+            DatabaseSource::BuiltIn => formatter.write_str("built-in"),
+        }
+    }
+}
+
+/// The device database and user config the command line names, loaded and layered.
+pub struct LoadedDeviceConfig {
+    /// Both, layered.
+    pub store: DeviceConfigStore,
+    /// The user config's `simulated_devices`.
+    pub simulated_devices: Vec<SimulatedDeviceEntry>,
+    /// One line: what was loaded from where.
+    pub summary: String,
+}
+
+/// Loads the device database (`--device-config-file`, else the installed one, else the
+/// built-in) and the user config (`--user-device-config-file`). At start and on every reload.
+///
+/// # Errors
+/// A file that cannot be read or does not load, named with its line and path.
+pub fn load_device_config(cli: &Cli) -> anyhow::Result<LoadedDeviceConfig> {
+    let source = DatabaseSource::choose(
+        cli.device_config_file.as_deref(),
+        data_dir(cli.data_dir.as_deref()).as_deref(),
+    );
+    let database = source.load()?;
+    let user = match &cli.user_device_config_file {
+        Some(path) => Some(
+            UserConfig::from_file(path)
+                .with_context(|| format!("loading user device config {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let (major, minor) = database.version();
+    let mut summary = format!(
+        "device database {source}: version {major}.{minor}, {} protocols, {} configurations",
+        database.protocol_count(),
+        database.configuration_count()
+    );
+    if let (Some(path), Some(user)) = (&cli.user_device_config_file, &user) {
+        summary.push_str(&format!(
+            "; user config {}: {} device entries",
+            path.display(),
+            user.device_entry_count()
+        ));
+    }
+    let simulated_devices = user
+        .as_ref()
+        .map(|user| user.simulated_devices().to_vec())
+        .unwrap_or_default();
+    let store = DeviceConfigStore::new(database, user);
+    Ok(LoadedDeviceConfig {
+        store,
+        simulated_devices,
+        summary,
+    })
+}
+
+#[cfg(test)]
+mod data_folder_tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_wins_and_an_installed_database_is_preferred_to_the_built_in_one() {
+        let folder = std::env::temp_dir().join(format!("plugd-data-dir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        assert_eq!(data_dir(Some(&folder)), Some(folder.clone()));
+        assert_eq!(
+            DatabaseSource::choose(None, Some(&folder)),
+            DatabaseSource::BuiltIn
+        );
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(INSTALLED_DATABASE), "{}").unwrap();
+        assert_eq!(
+            DatabaseSource::choose(None, Some(&folder)),
+            DatabaseSource::Installed(folder.join(INSTALLED_DATABASE))
+        );
+        let given = Path::new("/elsewhere.json");
+        assert_eq!(
+            DatabaseSource::choose(Some(given), Some(&folder)),
+            DatabaseSource::Given(given.to_path_buf())
+        );
+        let error = DatabaseSource::choose(None, Some(&folder))
+            .load()
+            .unwrap_err();
+        assert!(
+            format!("{error:#}").contains(INSTALLED_DATABASE),
+            "{error:#}"
+        );
+        let _ = std::fs::remove_dir_all(&folder);
     }
 }

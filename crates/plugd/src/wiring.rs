@@ -17,6 +17,7 @@ use plugd_transport_ws::client_socket_route;
 /// The running server: what shutdown needs.
 pub struct Running {
     server: Addr<Server>,
+    device_config: Addr<DeviceConfig>,
     http_servers: Vec<ServerHandle>,
 }
 
@@ -41,7 +42,11 @@ fn worker_count() -> usize {
 /// # Errors
 /// A port that cannot be bound.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
-    let config = DeviceConfig::new(settings.device_config).start();
+    let mut device_config = DeviceConfig::new(settings.device_config);
+    if let Some(loader) = settings.reload.clone() {
+        device_config = device_config.with_loader(loader);
+    }
+    let config = device_config.start();
     let device_manager = DeviceManager::new(config.clone())
         .with_raw_access(settings.allow_raw)
         .start();
@@ -145,6 +150,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 
     Ok(Running {
         server,
+        device_config: config,
         http_servers,
     })
 }
@@ -277,6 +283,12 @@ fn demo_devices() -> Vec<VirtualDeviceSpec> {
 }
 
 impl Running {
+    /// The DeviceConfig actor: send it `plugd_device::ReloadDeviceConfig` to re-read the device
+    /// database and the user config (what SIGHUP does; the REST API's reload calls the same).
+    pub fn device_config(&self) -> Addr<DeviceConfig> {
+        self.device_config.clone()
+    }
+
     /// Stops every device (the stop bytes are handed to each transport first), closes every
     /// client, then stops the listeners.
     pub async fn shutdown(self) {
