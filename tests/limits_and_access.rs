@@ -269,23 +269,33 @@ fn written_text(command: &Value) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// A client socket.
+type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
+
+/// An upgrade's outcome: the socket, or the HTTP status it was refused with.
+fn upgraded(
+    result: Result<(Socket, tungstenite::handshake::client::Response), tungstenite::Error>,
+) -> Result<Socket, u16> {
+    match result {
+        Ok((socket, _)) => Ok(socket),
+        Err(tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(other) => panic!("expected an upgrade or an HTTP refusal, got {other}"),
+    }
+}
+
 /// Opens a WebSocket with an `Origin` header (as a browser would).
-fn connect_with_origin(
-    url: &str,
-    origin: &str,
-) -> Result<WebSocket<MaybeTlsStream<TcpStream>>, tungstenite::Error> {
+fn connect_with_origin(url: &str, origin: &str) -> Result<Socket, u16> {
     let mut request = url.into_client_request().expect("request");
     request
         .headers_mut()
         .insert("Origin", origin.parse().expect("header value"));
-    tungstenite::connect(request).map(|(socket, _)| socket)
+    upgraded(tungstenite::connect(request))
 }
 
 /// The HTTP status of a refused upgrade.
-fn refused_status(result: Result<WebSocket<MaybeTlsStream<TcpStream>>, tungstenite::Error>) -> u16 {
+fn refused_status(result: Result<Socket, u16>) -> u16 {
     match result {
-        Err(tungstenite::Error::Http(response)) => response.status().as_u16(),
-        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Err(status) => status,
         Ok(_) => panic!("expected an HTTP refusal, the upgrade succeeded"),
     }
 }
@@ -309,7 +319,7 @@ fn handshake_on<S: std::io::Read + std::io::Write>(socket: &mut WebSocket<S>) ->
     }
 }
 
-fn set_read_timeout(socket: &WebSocket<MaybeTlsStream<TcpStream>>) {
+fn set_read_timeout(socket: &Socket) {
     if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
         stream.set_read_timeout(Some(BOUND)).expect("read timeout");
     }
@@ -331,7 +341,7 @@ fn web_pages_from_other_origins_get_403_and_native_localhost_and_listed_origins_
     );
     for origin in ["https://app.example", "http://localhost:8080"] {
         let mut socket = connect_with_origin(&plugd.client_url, origin)
-            .unwrap_or_else(|error| panic!("{origin} should be let in: {error}"));
+            .unwrap_or_else(|status| panic!("{origin} should be let in, got HTTP {status}"));
         set_read_timeout(&socket);
         assert_eq!(handshake_on(&mut socket), "ServerInfo", "{origin}");
     }
@@ -344,13 +354,13 @@ fn with_an_auth_token_clients_without_it_get_401_and_clients_with_it_connect() {
     let mut plugd = Plugd::start(&["--auth-token", "s3cret"]);
     let base = plugd.client_url.clone();
     assert_eq!(
-        refused_status(tungstenite::connect(base.as_str()).map(|(socket, _)| socket)),
+        refused_status(upgraded(tungstenite::connect(base.as_str()))),
         401
     );
     assert_eq!(
-        refused_status(
-            tungstenite::connect(format!("{base}?token=wrong")).map(|(socket, _)| socket)
-        ),
+        refused_status(upgraded(tungstenite::connect(format!(
+            "{base}?token=wrong"
+        )))),
         401
     );
     plugd.client_url = format!("{base}?token=s3cret");
@@ -359,6 +369,63 @@ fn with_an_auth_token_clients_without_it_get_401_and_clients_with_it_connect() {
     plugd.client_url = format!("{base}s3cret");
     let (_by_path, info) = Client::handshake(&plugd, 3);
     assert_eq!(message_name(&info), "ServerInfo", "{info}");
+}
+
+/// The Python interpreter with the official client (see tests/python_client.rs), if any.
+fn python_with_client() -> Option<std::path::PathBuf> {
+    if let Ok(path) = std::env::var("PLUGD_PYTHON") {
+        return Some(path.into());
+    }
+    let venv = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    let has_client = venv.is_file()
+        && std::process::Command::new(&venv)
+            .args(["-c", "import buttplug"])
+            .status()
+            .is_ok_and(|status| status.success());
+    if has_client {
+        return Some(venv);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!(
+            "no Python with the buttplug client at {} and CI=true",
+            venv.display()
+        );
+    }
+    eprintln!("skipped: no Python with the buttplug client (run scripts/test to create .venv)");
+    None
+}
+
+#[test]
+fn the_official_python_client_passes_the_token_in_the_url_query() {
+    let Some(python) = python_with_client() else {
+        return;
+    };
+    let plugd = Plugd::start(&["--auth-token", "py-s3cret"]);
+    let mut device = lovense(&plugd, "S", "limits-python-token");
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/python/client_roundtrip.py");
+    let client = std::process::Command::new(python)
+        .arg(script)
+        .arg(format!("{}?token=py-s3cret", plugd.client_url))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the python client");
+    assert_eq!(
+        device.expect_write_text("the python client's vibrate"),
+        "Vibrate:10;"
+    );
+    assert_eq!(
+        device.expect_write_text("the python client's stop"),
+        "Vibrate:0;"
+    );
+    let output = client.wait_with_output().expect("python client finished");
+    assert!(
+        output.status.success(),
+        "python client failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
