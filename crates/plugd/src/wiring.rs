@@ -21,9 +21,17 @@ pub struct Running {
     http_servers: Vec<ServerHandle>,
 }
 
-/// TCP_NODELAY on every accepted socket: commands are tiny and latency is the product.
+/// TCP_NODELAY on every accepted socket, plain or TLS: commands are tiny and latency is the
+/// product.
 fn set_nodelay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
-    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+    use actix_tls::accept::rustls_0_23::TlsStream;
+    use actix_web::rt::net::TcpStream;
+    let stream = connection.downcast_ref::<TcpStream>().or_else(|| {
+        connection
+            .downcast_ref::<TlsStream<TcpStream>>()
+            .map(|tls| tls.get_ref().0)
+    });
+    if let Some(stream) = stream {
         if let Err(error) = stream.set_nodelay(true) {
             tracing::warn!(%error, "could not set TCP_NODELAY");
         }
