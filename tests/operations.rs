@@ -311,3 +311,28 @@ fn plugd_update(from: &Path, data: &str) -> Output {
         data,
     ])
 }
+
+#[test]
+fn the_systemd_unit_starts_plugd_with_flags_it_accepts() {
+    let unit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/systemd/plugd.service");
+    let text = std::fs::read_to_string(unit).expect("read the unit file");
+    let exec = text
+        .lines()
+        .find_map(|line| line.strip_prefix("ExecStart="))
+        .expect("an ExecStart line");
+    let mut words = exec.split_whitespace();
+    assert_eq!(words.next(), Some("/usr/local/bin/plugd"));
+    let mut args: Vec<&str> = words.collect();
+    // --server-version exits after the command line parsed: every flag must be known.
+    args.push("--server-version");
+    let output = plugd(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("ExecReload=/bin/kill -HUP $MAINPID"),
+        "{text}"
+    );
+}

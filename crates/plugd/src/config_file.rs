@@ -60,6 +60,20 @@ pub fn file_arguments(path: &Path) -> anyhow::Result<Vec<String>> {
     arguments_from_toml(&text).map_err(|error| anyhow!("{}: {error:#}", path.display()))
 }
 
+/// toml's error is a small drawing ("TOML parse error at line 2, column 16", the line, a caret,
+/// the reason); plugd's errors are one line: the position and the reason.
+fn toml_error_line(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    match (lines.first(), lines.last()) {
+        (Some(first), Some(last)) if lines.len() > 1 => format!("{first}: {last}"),
+        _ => text.trim().to_string(),
+    }
+}
+
 /// Turns the text of a config file into arguments.
 ///
 /// # Errors
@@ -67,7 +81,7 @@ pub fn file_arguments(path: &Path) -> anyhow::Result<Vec<String>> {
 pub fn arguments_from_toml(text: &str) -> anyhow::Result<Vec<String>> {
     let table: toml::Table = text
         .parse()
-        .map_err(|error: toml::de::Error| anyhow!("{}", error.to_string().trim_end()))?;
+        .map_err(|error: toml::de::Error| anyhow!("{}", toml_error_line(&error.to_string())))?;
     let command = Cli::command();
     let mut arguments = Vec::new();
     for (key, value) in &table {
@@ -147,6 +161,7 @@ mod tests {
         assert!(error.to_string().contains("takes a value"), "{error}");
         let error = arguments_from_toml("a = 1\nwebsocket-port = = 3").unwrap_err();
         assert!(error.to_string().contains("line 2"), "{error}");
+        assert!(!error.to_string().contains('\n'), "{error}");
         let error = arguments_from_toml("config = \"other.toml\"").unwrap_err();
         assert!(error.to_string().contains("cannot name another"), "{error}");
     }

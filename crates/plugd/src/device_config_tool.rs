@@ -121,7 +121,7 @@ fn update(from: &Path, folder: Option<&Path>, dry_run: bool) -> anyhow::Result<S
             Ok(value) => (value, current.to_string()),
             Err(error) => (
                 Value::Null,
-                format!("installed {} (unreadable: {error:#})", path.display()),
+                format!("installed {} (unreadable: {error})", path.display()),
             ),
         },
         _ => (plugd_config::builtin_database_json(), current.to_string()),

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(error) => {
-                eprintln!("plugd: {error:#}");
+                eprintln!("plugd: {}", one_line(&error));
                 ExitCode::FAILURE
             }
         };
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     let cli = match config_file::resolve(&args, cli) {
         Ok(cli) => cli,
         Err(error) => {
-            eprintln!("plugd: {error:#}");
+            eprintln!("plugd: {}", one_line(&error));
             return ExitCode::FAILURE;
         }
     };
@@ -65,7 +65,7 @@ fn main() -> ExitCode {
     let mut settings = match settings::Settings::from_cli(&cli) {
         Ok(settings) => settings,
         Err(error) => {
-            eprintln!("plugd: {error:#}");
+            eprintln!("plugd: {}", one_line(&error));
             return ExitCode::FAILURE;
         }
     };
@@ -84,10 +84,26 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("plugd: {error:#}");
+            eprintln!("plugd: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: a cause whose text its parent already
+/// shows (plugd-config's file errors include their inner error) is not repeated.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if text.is_empty() {
+            text = cause;
+        } else if !text.ends_with(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// What a reload runs: the command line again with the config file as it is now, then the
@@ -97,11 +113,11 @@ fn store_loader(args: Vec<OsString>, started_with: &Cli) -> plugd_device::StoreL
     let baseline = needs_restart(started_with);
     Arc::new(move || {
         let cli = Cli::try_parse_from(&args).map_err(|error| error.to_string())?;
-        let cli = config_file::resolve(&args, cli).map_err(|error| format!("{error:#}"))?;
+        let cli = config_file::resolve(&args, cli).map_err(|error| one_line(&error))?;
         if let Some(reason) = cli.refused() {
             return Err(reason);
         }
-        let loaded = settings::load_device_config(&cli).map_err(|error| format!("{error:#}"))?;
+        let loaded = settings::load_device_config(&cli).map_err(|error| one_line(&error))?;
         if needs_restart(&cli) != baseline {
             tracing::warn!(
                 "the config file changed options other than the device config files; they take effect at the next start"
@@ -181,5 +197,21 @@ async fn wait_for_shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_chain_is_one_line_with_each_cause_once() {
+        let inner = anyhow::anyhow!("line 2, column 26: EOF while parsing a value");
+        let file = inner.context("db.json: line 2, column 26: EOF while parsing a value");
+        let outer = file.context("loading device config db.json");
+        assert_eq!(
+            one_line(&outer),
+            "loading device config db.json: db.json: line 2, column 26: EOF while parsing a value"
+        );
     }
 }
