@@ -336,3 +336,53 @@ fn the_systemd_unit_starts_plugd_with_flags_it_accepts() {
         "{text}"
     );
 }
+
+#[test]
+fn sighup_applies_a_changed_user_config_and_refuses_a_broken_one_keeping_the_last_good_one() {
+    let folder = scratch("reload-user");
+    let user = folder.join("user.json");
+    write_json(
+        &user,
+        &json!({"version": {"major": 4, "minor": 0}, "user_configs": {}}),
+    );
+    let data = folder.join("data");
+    let plugd = Plugd::start(&[
+        "--user-device-config-file",
+        user.to_str().unwrap_or_default(),
+        "--data-dir",
+        data.to_str().unwrap_or_default(),
+    ]);
+    let (mut client, _) = Client::handshake(&plugd, 4);
+    let _first = lovense(&plugd, "P", "AA:00:00:00:00:01");
+    let _ = client.event("DeviceList");
+
+    // Deny one address: after the reload that toy is refused, others are still welcome.
+    write_json(
+        &user,
+        &json!({"version": {"major": 4, "minor": 0}, "user_configs": {"devices": [{
+            "identifier": {"protocol": "lovense", "identifier": "P", "address": "AA:00:00:00:00:02"},
+            "config": {"id": "a0000000-0000-4000-8000-00000000000a",
+                       "base_id": "a0000000-0000-4000-8000-00000000000b",
+                       "features": [],
+                       "user_config": {"allow": false, "deny": true, "index": 0}}}]}}),
+    );
+    let line = reload_and_wait(&plugd, &mut client, "device config reloaded");
+    assert!(line.contains("1 device entries"), "{line}");
+    let (_denied, answer) = SimDevice::btle(&plugd, "LVS-P02", "AA:00:00:00:00:02");
+    assert_eq!(message_name(&answer), "Rejected", "{answer}");
+    let (_welcome, answer) = SimDevice::btle(&plugd, "LVS-P03", "AA:00:00:00:00:03");
+    assert_eq!(message_name(&answer), "Accepted", "{answer}");
+    assert!(device_count(&mut client) >= 1);
+
+    // A broken user config is refused by name and line; the deny stays in force.
+    std::fs::write(
+        &user,
+        "{\n  \"version\": {\"major\": 4, \"minor\": 0},\n  \"user_configs\": [\n",
+    )
+    .expect("write");
+    let line = reload_and_wait(&plugd, &mut client, "reload refused");
+    assert!(line.contains("user.json: line"), "{line}");
+    let (_still_denied, answer) = SimDevice::btle(&plugd, "LVS-P04", "AA:00:00:00:00:02");
+    assert_eq!(message_name(&answer), "Rejected", "{answer}");
+    let _ = std::fs::remove_dir_all(&folder);
+}
