@@ -520,11 +520,11 @@ fn published_device_databases_load_through_the_command_line() {
     for (file, expected) in [
         (
             "buttplug-device-config-v4.json",
-            "139 protocols, 733 configurations",
+            "protocols=139 configurations=733",
         ),
         (
             "buttplug-device-config-v5.json",
-            "149 protocols, 806 configurations",
+            "protocols=149 configurations=806",
         ),
     ] {
         let path = shared.join("device-config").join(file);
@@ -534,8 +534,9 @@ fn published_device_databases_load_through_the_command_line() {
         let logs = plugd.logs();
         let loaded = logs
             .iter()
-            .find(|line| line.contains(expected))
+            .find(|line| line.contains("device database loaded"))
             .unwrap_or_else(|| panic!("no load line for {file}:\n{}", logs.join("\n")));
+        assert!(loaded.contains(expected), "{file}: {loaded}");
         println!("{file}: {loaded}");
     }
 }
@@ -612,17 +613,11 @@ fn a_departing_client_stops_only_the_outputs_it_set_last() {
     );
     assert_eq!(device.expect_write_text("bob's motor"), "Vibrate2:9;");
     alice.peer.close();
-    assert_eq!(
-        device.expect_write_text("alice's motor stopped"),
-        "Vibrate1:0;"
-    );
+    assert_eq!(device.expect_write_text("alice's motor stopped"), "Vibrate1:0;");
     // Bob's motor was not touched: the next write is Bob's own next command.
     bob.request(
         "OutputCmd",
         json!({"DeviceIndex": index, "FeatureIndex": 1, "Command": {"Vibrate": {"Value": 3}}}),
     );
-    assert_eq!(
-        device.expect_write_text("bob's next command"),
-        "Vibrate2:3;"
-    );
+    assert_eq!(device.expect_write_text("bob's next command"), "Vibrate2:3;");
 }

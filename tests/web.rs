@@ -332,3 +332,33 @@ fn no_web_leaves_only_the_client_websocket() {
     let (_client, server_info) = Client::handshake(&plugd, 4);
     assert!(server_info.get("ServerInfo").is_some(), "{server_info}");
 }
+
+#[test]
+fn the_web_side_follows_the_client_websockets_token_and_origin_rules() {
+    let plugd = Plugd::start(&["--auth-token", "s3cret"]);
+    let base = base_url(&plugd.client_url);
+    for path in ["/api/v1/devices", "/metrics", "/"] {
+        assert_eq!(get(&base, path).status, 401, "{path} without the token");
+        assert_eq!(
+            get(&base, &format!("{path}?token=s3cret")).status,
+            200,
+            "{path} with the token"
+        );
+    }
+    assert_eq!(put(&base, "/api/v1/devices/stop?token=wrong").status, 401);
+    assert_eq!(put(&base, "/api/v1/devices/stop?token=s3cret").status, 200);
+    let foreign = web_http::request_with_headers(
+        &base,
+        "PUT",
+        "/api/v1/devices/stop?token=s3cret",
+        &[("Origin", "https://elsewhere.example")],
+    );
+    assert_eq!(foreign.status, 403, "{}", foreign.body);
+    let bearer = web_http::request_with_headers(
+        &base,
+        "GET",
+        "/api/v1/devices",
+        &[("Authorization", "Bearer s3cret")],
+    );
+    assert_eq!(bearer.status, 200, "{}", bearer.body);
+}

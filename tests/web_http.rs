@@ -48,18 +48,54 @@ impl Response {
 
 /// Sends one request and reads the whole response (the server closes: `Connection: close`).
 pub fn request(base: &str, method: &str, path: &str) -> Response {
-    let mut stream = TcpStream::connect(host_port(base)).expect("connect to plugd's HTTP port");
+    request_with_body(base, method, path, "", Duration::from_secs(10))
+}
+
+/// Sends one request with a JSON body; waits up to `timeout` for the answer.
+pub fn request_with_body(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+    timeout: Duration,
+) -> Response {
+    send(base, method, path, &[], body, timeout)
+}
+
+/// Sends one request with extra headers.
+pub fn request_with_headers(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Response {
+    send(base, method, path, headers, "", Duration::from_secs(10))
+}
+
+fn send(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    timeout: Duration,
+) -> Response {
+    let mut stream = TcpStream::connect(host_port(base)).expect("connect to the HTTP port");
     stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(timeout))
         .expect("read timeout");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-        host_port(base)
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        host_port(base),
+        body.len()
     )
     .expect("send request");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read response");
+    let raw = read_response(&mut stream);
     let text = String::from_utf8_lossy(&raw).to_string();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
@@ -84,6 +120,37 @@ pub fn request(base: &str, method: &str, path: &str) -> Response {
         status,
         headers,
         body,
+    }
+}
+
+/// Reads one response: to its Content-Length, to the last chunk, or to the close (servers that
+/// keep the connection open, like chromedriver, send a length).
+fn read_response(stream: &mut TcpStream) -> Vec<u8> {
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        if let Some(end) = raw.windows(4).position(|window| window == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse::<usize>().ok());
+            let complete = match length {
+                Some(length) => raw.len() >= end + 4 + length,
+                None if head.contains("transfer-encoding: chunked") => {
+                    raw[end..].windows(5).any(|window| window == b"0\r\n\r\n")
+                }
+                None => false,
+            };
+            if complete {
+                return raw;
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => return raw,
+            Ok(count) => raw.extend_from_slice(&buffer[..count]),
+            Err(error) => panic!("reading the response: {error}"),
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! `ClientRequest`, so the Device validates and deduplicates it as usual. Live state (clients,
 //! output levels, counters) comes from read-only queries (`ServerStatus`, `ObserveDevices`).
 
+pub mod access;
 pub mod api;
 pub mod hub;
 pub mod prometheus;
@@ -19,6 +20,7 @@ use plugd_core::SessionId;
 use plugd_device::DeviceManager;
 use plugd_messages::SpecVersion;
 use plugd_server::{ConnectObserver, Handshake, Server};
+use plugd_transport_ws::AccessPolicy;
 
 /// The client name the web side handshakes with (shown in the dashboard's client list).
 pub const CLIENT_NAME: &str = "plugd web";
@@ -38,6 +40,17 @@ pub struct WebState {
     pub hub: Addr<hub::Hub>,
     /// The web's session with the Server.
     pub session: SessionId,
+    /// Who may use the web side: the client WebSocket's rules (`--auth-token`,
+    /// `--allowed-origin`).
+    pub access: AccessPolicy,
+}
+
+impl WebState {
+    /// Applies the client WebSocket's access rules to every web route.
+    pub fn with_access(mut self, access: AccessPolicy) -> Self {
+        self.access = access;
+        self
+    }
 }
 
 /// Starts the hub and registers it with the Server as an observer client.
@@ -69,6 +82,7 @@ pub async fn start(
         device_manager,
         hub,
         session,
+        access: AccessPolicy::default(),
     })
 }
 
@@ -76,6 +90,7 @@ pub async fn start(
 pub fn api_routes(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(access::check))
             .route("/start-scanning", web::get().to(api::start_scanning))
             .route("/start-scanning", web::put().to(api::start_scanning))
             .route("/stop-scanning", web::get().to(api::stop_scanning))
@@ -145,8 +160,16 @@ pub fn configure(state: WebState) -> impl Fn(&mut web::ServiceConfig) + Clone {
         config.app_data(web::Data::new(state.clone()));
         api_routes(config);
         config
-            .route("/metrics", web::get().to(metrics))
-            .route("/dashboard", web::get().to(dashboard_page))
+            .service(
+                web::resource("/metrics")
+                    .wrap(actix_web::middleware::from_fn(access::check))
+                    .route(web::get().to(metrics)),
+            )
+            .service(
+                web::resource("/dashboard")
+                    .wrap(actix_web::middleware::from_fn(access::check))
+                    .route(web::get().to(dashboard_page)),
+            )
             .route(
                 "/dashboard/app.js",
                 web::get().to(|| async {
@@ -163,13 +186,13 @@ pub fn configure(state: WebState) -> impl Fn(&mut web::ServiceConfig) + Clone {
                         .body(DASHBOARD_CSS)
                 }),
             )
-            .route(
-                "/",
-                web::get()
+            .service(
+                web::resource("/")
                     .guard(guard::fn_guard(|context| {
                         !context.head().headers().contains_key("upgrade")
                     }))
-                    .to(dashboard_page),
+                    .wrap(actix_web::middleware::from_fn(access::check))
+                    .route(web::get().to(dashboard_page)),
             );
     }
 }

@@ -99,6 +99,17 @@ pub struct Cli {
     #[arg(long)]
     pub allow_raw: bool,
 
+    /// Also serve the REST API (`/api/v1`, the reference server's routes), `/metrics` and the
+    /// dashboard on this port (127.0.0.1, or every interface with
+    /// --websocket-use-all-interfaces). They are always served on the client WebSocket's port.
+    #[arg(long, value_name = "PORT")]
+    pub rest_api_port: Option<u16>,
+
+    /// Do not serve the dashboard, REST API and /metrics on the client WebSocket's port (nor
+    /// on --rest-api-port).
+    #[arg(long)]
+    pub no_web: bool,
+
     /// Log level: error, warn, info, debug or trace (RUST_LOG overrides it).
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log: String,

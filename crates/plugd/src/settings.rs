@@ -40,6 +40,10 @@ pub struct Settings {
     pub client_access: AccessPolicy,
     /// TLS for the client listener (`--tls-cert`, `--tls-key`), loaded and checked.
     pub client_tls: Option<rustls::ServerConfig>,
+    /// Serve the dashboard, REST API and /metrics beside the client WebSocket (not `--no-web`).
+    pub web: bool,
+    /// A port of their own as well (`--rest-api-port`).
+    pub rest_api_address: Option<SocketAddr>,
     /// How the DeviceConfig actor re-reads its files on a reload (SIGHUP, REST); set by main.
     pub reload: Option<plugd_device::StoreLoader>,
 }
@@ -211,6 +215,11 @@ impl Settings {
             client_limits: client_limits(cli),
             client_access,
             client_tls,
+            web: !cli.no_web,
+            rest_api_address: cli
+                .rest_api_port
+                .filter(|_| !cli.no_web)
+                .map(|port| SocketAddr::new(host, port)),
             reload: None,
         })
     }

@@ -81,14 +81,31 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     } else {
         "ws"
     };
+    let web_state = if settings.web {
+        Some(
+            plugd_web::start(server.clone(), device_manager.clone())
+                .await
+                .map_err(|error| anyhow::anyhow!("web dashboard: {error}"))?
+                .with_access(settings.client_access.clone()),
+        )
+    } else {
+        None
+    };
     let client_server = {
         let server = server.clone();
+        let web_state = web_state.clone();
         let http = HttpServer::new(move || {
-            App::new()
+            let app = App::new()
                 .app_data(web::Data::new(server.clone()))
                 .app_data(web::Data::new(limits))
-                .app_data(web::Data::new(access.clone()))
-                .default_service(web::to(client_socket_route))
+                .app_data(web::Data::new(access.clone()));
+            // The dashboard, REST API and /metrics beside the client WebSocket: their routes
+            // first, the WebSocket as the default service (any path, as before).
+            let app = match &web_state {
+                Some(state) => app.configure(plugd_web::configure(state.clone())),
+                None => app,
+            };
+            app.default_service(web::to(client_socket_route))
         })
         .workers(worker_count())
         .disable_signals()
@@ -114,6 +131,33 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     actix_rt::spawn(client_server);
     tracing::info!("clients: {scheme}://{client_address}/");
     println!("plugd listening: clients {scheme}://{client_address}/");
+    let web_scheme = if scheme == "wss" { "https" } else { "http" };
+    if web_state.is_some() {
+        tracing::info!(
+            "dashboard: {web_scheme}://{client_address}/ (REST API under /api/v1, /metrics)"
+        );
+        println!("plugd listening: dashboard {web_scheme}://{client_address}/");
+    }
+    if let (Some(state), Some(address)) = (&web_state, settings.rest_api_address) {
+        let state = state.clone();
+        let rest_server =
+            HttpServer::new(move || App::new().configure(plugd_web::configure(state.clone())))
+                .workers(1)
+                .disable_signals()
+                .on_connect(set_nodelay)
+                .bind(address)
+                .map_err(|error| {
+                    anyhow::anyhow!(
+                        "cannot serve the REST API on {address}: {error} (try --rest-api-port)"
+                    )
+                })?;
+        let bound = rest_server.addrs().first().copied().unwrap_or(address);
+        let rest_server = rest_server.run();
+        http_servers.push(rest_server.handle());
+        actix_rt::spawn(rest_server);
+        tracing::info!("REST API: http://{bound}/api/v1");
+        println!("plugd listening: rest http://{bound}/api/v1");
+    }
 
     if let Some(address) = settings.device_address {
         let context = DeviceSocketContext {

@@ -131,7 +131,6 @@ pub mod thehandy_v3;
 pub mod tryfun;
 pub mod tryfun_blackhole;
 pub mod tryfun_meta2;
-pub mod twerkingbutt;
 pub mod umove;
 pub mod utimi;
 pub mod vibcrafter;

@@ -3,6 +3,13 @@
 "use strict";
 
 const api = "/api/v1";
+// With --auth-token the page is opened as /?token=...; every request carries it on.
+const token = new URLSearchParams(location.search).get("token");
+
+function apiUrl(path) {
+  if (!token) return api + path;
+  return api + path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
+}
 let previousTotal = null;
 let previousAt = null;
 // While a slider is being dragged, its own value wins over the live level.
@@ -17,7 +24,7 @@ function text(tag, content, className) {
 }
 
 async function put(path) {
-  const response = await fetch(api + path, { method: "PUT" });
+  const response = await fetch(apiUrl(path), { method: "PUT" });
   if (!response.ok) {
     console.warn(path, response.status, await response.text());
   }
@@ -125,7 +132,7 @@ function buildDevice(device) {
     for (const input of feature.inputs) {
       if (input.type === "Battery" && input.commands.includes("Read") && !batteries.has(device.index)) {
         batteries.set(device.index, "…");
-        fetch(`${api}/devices/${device.index}/features/${feature.index}/inputs/Battery/read`, { method: "PUT" })
+        fetch(apiUrl(`/devices/${device.index}/features/${feature.index}/inputs/Battery/read`), { method: "PUT" })
           .then((response) => response.ok ? response.json() : null)
           .then((reading) => { batteries.set(device.index, reading ? reading.value + "%" : "?"); })
           .catch(() => batteries.set(device.index, "?"));
@@ -174,7 +181,7 @@ function renderDevices(devices) {
 
 function connect() {
   const badge = document.getElementById("connection");
-  const events = new EventSource(api + "/events");
+  const events = new EventSource(apiUrl("/events"));
   events.addEventListener("open", () => { badge.textContent = "live"; badge.className = "badge live"; });
   events.addEventListener("error", () => { badge.textContent = "reconnecting…"; badge.className = "badge"; });
   events.addEventListener("status", (event) => {
