@@ -520,11 +520,11 @@ fn published_device_databases_load_through_the_command_line() {
     for (file, expected) in [
         (
             "buttplug-device-config-v4.json",
-            "protocols=139 configurations=733",
+            "139 protocols, 733 configurations",
         ),
         (
             "buttplug-device-config-v5.json",
-            "protocols=149 configurations=806",
+            "149 protocols, 806 configurations",
         ),
     ] {
         let path = shared.join("device-config").join(file);
@@ -534,9 +534,8 @@ fn published_device_databases_load_through_the_command_line() {
         let logs = plugd.logs();
         let loaded = logs
             .iter()
-            .find(|line| line.contains("device database loaded"))
+            .find(|line| line.contains(expected))
             .unwrap_or_else(|| panic!("no load line for {file}:\n{}", logs.join("\n")));
-        assert!(loaded.contains(expected), "{file}: {loaded}");
         println!("{file}: {loaded}");
     }
 }
@@ -613,11 +612,17 @@ fn a_departing_client_stops_only_the_outputs_it_set_last() {
     );
     assert_eq!(device.expect_write_text("bob's motor"), "Vibrate2:9;");
     alice.peer.close();
-    assert_eq!(device.expect_write_text("alice's motor stopped"), "Vibrate1:0;");
+    assert_eq!(
+        device.expect_write_text("alice's motor stopped"),
+        "Vibrate1:0;"
+    );
     // Bob's motor was not touched: the next write is Bob's own next command.
     bob.request(
         "OutputCmd",
         json!({"DeviceIndex": index, "FeatureIndex": 1, "Command": {"Vibrate": {"Value": 3}}}),
     );
-    assert_eq!(device.expect_write_text("bob's next command"), "Vibrate2:3;");
+    assert_eq!(
+        device.expect_write_text("bob's next command"),
+        "Vibrate2:3;"
+    );
 }

@@ -104,6 +104,28 @@ def render(value, indent=0):
     return json.dumps(value, ensure_ascii=False)
 
 
+OUTPUT_KEYS = {"value", "duration"}
+INPUT_KEYS = {"value", "command"}
+
+
+def strip_unknown_feature_keys(entry):
+    """Keys the loader does not know inside output/input kinds (ossm's output `description`)
+    would be ignored by the published loader; plugd's built-in files are strict, so they are
+    left out here. Returns a note per key removed."""
+    notes = []
+    definitions = [entry.get("defaults") or {}] + list(entry.get("configurations", []))
+    for definition in definitions:
+        for feature in definition.get("features", []) or []:
+            for section, allowed in (("output", OUTPUT_KEYS), ("input", INPUT_KEYS)):
+                for kind, properties in (feature.get(section) or {}).items():
+                    if not isinstance(properties, dict):
+                        continue
+                    for key in sorted(set(properties) - allowed):
+                        del properties[key]
+                        notes.append(f"{section}.{kind}.{key} of feature {feature.get('id')}")
+    return notes
+
+
 def load(path):
     with open(path, encoding="utf-8") as file:
         return json.load(file)
@@ -170,6 +192,8 @@ def main():
         if dropped:
             print(f"{name}: leaving out unknown keys {', '.join(dropped)}", file=sys.stderr)
         kept = {key: entry[key] for key in PROTOCOL_KEYS if key in entry}
+        for note in strip_unknown_feature_keys(kept):
+            print(f"{name}: leaving out {note}", file=sys.stderr)
         target = arguments.output / f"{name}.json"
         target.write_text(render(kept) + "\n", encoding="utf-8")
         print(f"wrote {target} from {label}")

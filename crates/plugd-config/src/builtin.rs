@@ -125,11 +125,14 @@ mod tests {
         let names: Vec<&str> = database.protocol_names().collect();
         assert!(names.contains(&"lovense"), "{names:?}");
         assert!(names.contains(&"simulated"), "{names:?}");
-        assert_eq!(
-            database
-                .protocol("lovense")
-                .map(|entry| entry.configuration_count()),
-            Some(33)
+        // 33 in the v4 database; the built-in one follows v5, which adds models.
+        let lovense_models = database
+            .protocol("lovense")
+            .map(|entry| entry.configuration_count())
+            .unwrap_or(0);
+        assert!(
+            lovense_models >= 33,
+            "{lovense_models} Lovense configurations"
         );
     }
 

@@ -406,6 +406,7 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::tryfun::NAME, protocols::tryfun::encode),
     Protocol::new(protocols::tryfun_blackhole::NAME, protocols::tryfun_blackhole::encode),
     Protocol::new(protocols::tryfun_meta2::NAME, protocols::tryfun_meta2::encode),
+    Protocol::new(protocols::twerkingbutt::NAME, protocols::twerkingbutt::encode),
     Protocol::new(protocols::umove::NAME, protocols::umove::encode)
         .with_identify(
             protocols::umove::identify_steps,

@@ -8,8 +8,8 @@ use crate::ping_manager::{ForgetPing, PingExpired, PingManager, Pinged, WatchPin
 use actix::prelude::*;
 use plugd_core::SessionId;
 use plugd_device::device_manager::{
-    ClientGone, DeviceManager, DeviceManagerEvent, ListDevices, RouteInput, RouteOutput, RouteRaw,
-    RouteStop, ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
+    ClientGone, DeviceManager, DeviceManagerEvent, RouteInput, RouteOutput, RouteRaw, RouteStop,
+    ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
 };
 use plugd_messages::{
     ButtplugError, DeviceInfo, Event, HandshakeError, MessageError, PingError, Reply, Request,
@@ -408,13 +408,10 @@ impl Server {
                 Box::pin(async { Ok(Reply::Ok) })
             }
             Request::RequestDeviceList => {
-                let request = self.device_manager.send(ListDevices);
-                Box::pin(async move {
-                    request
-                        .await
-                        .map(Reply::DeviceList)
-                        .map_err(|_| UnknownError::NoDeviceManager.into())
-                })
+                // Answered from the list this actor last broadcast, so a reply never shows a
+                // device whose DeviceAdded/DeviceList event the client has not been sent yet.
+                let devices = self.devices.as_ref().clone();
+                Box::pin(async move { Ok(Reply::DeviceList(devices)) })
             }
             Request::Stop(stop) => {
                 let request = self.device_manager.send(RouteStop {

@@ -131,6 +131,7 @@ pub mod thehandy_v3;
 pub mod tryfun;
 pub mod tryfun_blackhole;
 pub mod tryfun_meta2;
+pub mod twerkingbutt;
 pub mod umove;
 pub mod utimi;
 pub mod vibcrafter;

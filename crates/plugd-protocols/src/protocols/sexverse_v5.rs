@@ -4,10 +4,10 @@
 //! **Wire format.** One packet per changed vibrator: `aa 03 03 <value> 00 00 00`, values in the
 //! database's 0–100 steps (half speed: `aa 03 03 32 00 00 00`). The packet names no motor.
 //!
-//! **Database.** The published entry lists a second name, `CB-WXW03` (Hannibal Kona), whose
+//! **Database.** The v4 entry lists a second name, `CB-WXW03` (Hannibal Kona), whose
 //! configuration sits under a misspelt `"configuration"` key that every loader ignores
-//! (device-config.md §1.8); plugd's built-in copy leaves the key out, so the Kona connects as the
-//! defaults (one vibrator), as upstream.
+//! (device-config.md §1.8). The v5 database fixed it, and plugd's built-in copy follows v5, so
+//! the Kona connects under its own name with the defaults' vibrator.
 //!
 //! **Differences from upstream.** None in the bytes; values that do not fit a byte are an error
 //! instead of being truncated.
@@ -91,9 +91,11 @@ mod tests {
     }
 
     #[test]
-    fn the_kona_connects_as_the_one_vibrator_defaults() {
+    fn the_kona_has_its_own_name_and_the_defaults_vibrator() {
+        // The v4 database lost this configuration to a misspelt key; v5 (which the built-in
+        // database follows) has it.
         let kona = Harness::builtin(super::NAME, Some("CB-WXW03"));
-        assert_eq!(kona.definition.name, "Sexverse Heart");
+        assert_eq!(kona.definition.name, "Hannibal Kona");
         assert_eq!(kona.definition.features.len(), 1);
     }
 
