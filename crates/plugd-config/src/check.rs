@@ -27,7 +27,7 @@ pub fn check_text(text: &str) -> Result<CheckedFile, ConfigError> {
             "the file is not a JSON object".to_string(),
         ));
     };
-    if top.contains_key("protocols") {
+    let checked = if top.contains_key("protocols") {
         DeviceDatabase::from_json(text).map(CheckedFile::Database)
     } else if top.contains_key("user_configs") {
         UserConfig::from_json(text).map(CheckedFile::User)
@@ -35,6 +35,66 @@ pub fn check_text(text: &str) -> Result<CheckedFile, ConfigError> {
         Err(ConfigError::Invalid(
             "neither `protocols` (a device database) nor `user_configs` (a user device config) at the top of the file".to_string(),
         ))
+    }?;
+    let mut reversed = Vec::new();
+    reversed_ranges(&value, &mut String::new(), &mut reversed);
+    if !reversed.is_empty() {
+        return Err(ConfigError::Invalid(reversed.join("; ")));
+    }
+    Ok(checked)
+}
+
+/// plugd's rule beyond the schema: a step range (`value` or `duration`, `[low, high]`) has its
+/// low end at or below its high end. Every range that breaks it, by its JSON path.
+fn reversed_ranges(value: &serde_json::Value, path: &mut String, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let length = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                if key == "value" || key == "duration" {
+                    check_range(inner, path, found);
+                }
+                reversed_ranges(inner, path, found);
+                path.truncate(length);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (position, inner) in items.iter().enumerate() {
+                let length = path.len();
+                path.push_str(&format!("[{position}]"));
+                reversed_ranges(inner, path, found);
+                path.truncate(length);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_range(range: &serde_json::Value, path: &str, found: &mut Vec<String>) {
+    let Some(items) = range.as_array() else {
+        return;
+    };
+    match items.as_slice() {
+        [low, high] if low.is_i64() && high.is_i64() => {
+            let (low, high) = (low.as_i64().unwrap_or(0), high.as_i64().unwrap_or(0));
+            if low > high {
+                found.push(format!(
+                    "at {path}: range [{low}, {high}] has its low end above its high end"
+                ));
+            }
+        }
+        // Input ranges are lists of ranges (`[[0, 100]]`).
+        nested => {
+            for (position, inner) in nested.iter().enumerate() {
+                if inner.is_array() {
+                    check_range(inner, &format!("{path}[{position}]"), found);
+                }
+            }
+        }
     }
 }
 
@@ -68,6 +128,27 @@ mod tests {
         assert!(error.to_string().contains("user_configs"), "{error}");
         let error = check_text("[1, 2]").unwrap_err();
         assert!(error.to_string().contains("not a JSON object"), "{error}");
+    }
+
+    #[test]
+    fn a_reversed_step_range_is_refused_naming_its_path() {
+        let text = r#"{"version": {"major": 4, "minor": 1}, "protocols": {"lovense": {
+            "configurations": [{"identifier": ["Z"], "name": "Z",
+              "id": "a0000000-0000-4000-8000-000000000002",
+              "features": [{"index": 0, "id": "a0000000-0000-4000-8000-000000000003",
+                "output": {"vibrate": {"value": [20, 0]}},
+                "input": {"battery": {"value": [[100, 0]], "command": ["Read"]}}}]}]}}}"#;
+        let message = check_text(text).unwrap_err().to_string();
+        assert!(
+            message.contains(
+                "at protocols.lovense.configurations[0].features[0].output.vibrate.value: range [20, 0]"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("features[0].input.battery.value[0]: range [100, 0]"),
+            "{message}"
+        );
     }
 
     #[test]
