@@ -1,8 +1,9 @@
 //! `--config plugd.toml`: every command-line option, read from a TOML file. Keys are the long
 //! flag names (`websocket-port`, or `websocket_port`); a switch is `true`/`false`, a repeatable
 //! option an array. The file's options come first and the command line's after them, so a flag
-//! typed on the command line wins. An unknown key, a value of the wrong kind or a TOML syntax
-//! error stops plugd with the file, the line (TOML errors) and the key named.
+//! typed on the command line wins (a repeatable option's values from both add up). An unknown
+//! key, a value of the wrong kind or a TOML syntax error stops plugd with the file, the line (TOML
+//! errors) and the key named.
 
 use crate::cli::Cli;
 use anyhow::{anyhow, bail, Context};
@@ -173,7 +174,7 @@ mod tests {
         let path = folder.join("plugd.toml");
         std::fs::write(
             &path,
-            "websocket-port = 1111\nserver-name = \"From file\"\n",
+            "websocket-port = 1111\nserver-name = \"From file\"\nlovense-connect-address = [\"http://127.0.0.1:1\"]\n",
         )
         .unwrap();
         let args: Vec<OsString> = [
@@ -182,6 +183,8 @@ mod tests {
             path.to_str().unwrap(),
             "--websocket-port",
             "2222",
+            "--lovense-connect-address",
+            "http://127.0.0.1:2",
         ]
         .into_iter()
         .map(OsString::from)
@@ -189,6 +192,7 @@ mod tests {
         let cli = resolve(&args, Cli::parse_from(&args)).unwrap();
         assert_eq!(cli.websocket_port, 2222);
         assert_eq!(cli.server_name, "From file");
+        assert_eq!(cli.lovense_connect_address.len(), 2);
         let _ = std::fs::remove_dir_all(&folder);
     }
 
