@@ -10,6 +10,8 @@ pub mod device_socket;
 pub mod virtual_device;
 mod wire;
 
+pub use wire::parse_device_text;
+
 use actix::prelude::*;
 use plugd_device::{
     Availability, DcmScanningFinished, DeviceManager, RegisterDcm, StartScanning, StopScanning,

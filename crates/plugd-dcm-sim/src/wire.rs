@@ -158,6 +158,32 @@ pub enum FromDevice {
     Disconnect {},
 }
 
+/// What plugd makes of one text frame a simulated device sends, without a socket: the greeting
+/// (`greeting: true`; its identity, or why it is refused) or a frame after `Accepted`. The same
+/// parsing `DeviceSocket` does, public so plugd-fuzz can feed it outside data.
+///
+/// # Errors
+/// The refusal reason a device would be sent.
+pub fn parse_device_text(text: &str, greeting: bool) -> Result<Option<DeviceIdentity>, String> {
+    if !greeting {
+        return serde_json::from_str::<FromDevice>(text)
+            .map(|_| None)
+            .map_err(|error| error.to_string());
+    }
+    if let Ok(greeting) = serde_json::from_str::<SimulateGreeting>(text) {
+        return greeting.simulate.identity("sim-fuzz".to_string()).map(Some);
+    }
+    serde_json::from_str::<UpstreamGreeting>(text)
+        .map(|greeting| {
+            Some(DeviceIdentity::named(
+                Transport::Websocket,
+                greeting.identifier,
+                greeting.address,
+            ))
+        })
+        .map_err(|error| error.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
