@@ -9,11 +9,15 @@ use plugd_config::{
     DeviceConfigStore, DeviceDatabase, DeviceDefinition, DeviceIdentity, Transport,
 };
 use plugd_core::{DeviceIndex, Endpoint, FeatureIndex, OutputKind};
-use plugd_messages::{parse_frame, parse_handshake, render, Converter, DeviceInfo, SpecVersion};
+use plugd_messages::{
+    parse_frame, parse_handshake, render, ButtplugError, Converter, DeviceError, DeviceInfo, Event,
+    Reply, SpecVersion,
+};
 use plugd_protocols::{
     EncodeContext, InitContext, InitReply, InitRound, OutputState, OutputValue, Protocol,
     ProtocolSession, PROTOCOLS,
 };
+use plugd_server::{ClientSession, FrameStep, HandshakeStep};
 use std::fmt::Write as _;
 
 /// One fuzz target.
@@ -39,6 +43,11 @@ pub const TARGETS: &[Target] = &[
         name: "client-frame",
         about: "client frames, each read at every spec version: parse_frame, Converter::to_request, render::error",
         run: client_frame,
+    },
+    Target {
+        name: "client-session",
+        about: "a whole connection's text: ClientSession handshake_frame, accept, frame (limits, merged outputs), render_result, device-list events",
+        run: client_session,
     },
     Target {
         name: "device-socket",
@@ -77,7 +86,8 @@ const DEVICE_SOCKET_SEEDS: &[&str] = &[
     r#"{"Disconnect":{}}"#,
 ];
 
-/// User device configs: the published example and the shapes plugd's tests use.
+/// User device configs: the published example (a copy of
+/// `../shared/device-config/example-user-device-config-v4.json`) and the shapes plugd's tests use.
 const USER_CONFIG_SEEDS: &[&str] = &[
     include_str!("../corpus/user-config-example-v4.json"),
     r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{"lovense":{"communication":[{"websocket":{"name":"LVSDevice"}}]}}}}"#,
@@ -145,6 +155,8 @@ pub struct Fixtures {
     small_database: DeviceDatabase,
     /// A converter that knows a spread of built-in devices (cloned per case).
     converter: Converter,
+    /// The same devices, for whole sessions.
+    devices: Vec<DeviceInfo>,
     /// Every (protocol, definition) pair the built-in database resolves, one per identifier.
     definitions: Vec<(Protocol, DeviceDefinition)>,
 }
@@ -207,7 +219,9 @@ impl Fixtures {
                 }
             }
         }
-        let converter = converter_for(&definitions);
+        let devices = devices_for(&definitions);
+        let mut converter = Converter::new();
+        converter.set_devices(&devices);
         Fixtures {
             handshakes,
             client_vocabulary: Vocabulary::from_seeds(client_frames.iter().map(String::as_str)),
@@ -221,6 +235,7 @@ impl Fixtures {
             user_configs,
             small_database,
             converter,
+            devices,
             definitions,
         }
     }
@@ -237,11 +252,11 @@ impl Default for Fixtures {
     }
 }
 
-/// A converter knowing devices 0..n: first the six devices plugd-messages' own tests use
+/// The devices a session knows, 0..n: first the six devices plugd-messages' own tests use
 /// (protocol.md §5's Example Toy, a Launch, a Vorze, a multi-output toy, a one-way rotator, a
 /// servo — the seed frames address them), then, for each distinct feature layout in the
 /// built-in database, the first definition with it (every other one with raw endpoints).
-fn converter_for(definitions: &[(Protocol, DeviceDefinition)]) -> Converter {
+fn devices_for(definitions: &[(Protocol, DeviceDefinition)]) -> Vec<DeviceInfo> {
     let mut devices = message_test_devices();
     let mut seen = Vec::new();
     for (_, definition) in definitions {
@@ -265,9 +280,7 @@ fn converter_for(definitions: &[(Protocol, DeviceDefinition)]) -> Converter {
             raw_endpoints,
         ));
     }
-    let mut converter = Converter::new();
-    converter.set_devices(&devices);
-    converter
+    devices
 }
 
 /// The devices of plugd-messages' `fixtures.rs`, at indices 0–5.
@@ -412,6 +425,52 @@ fn client_frame(rng: &mut Rng, fixtures: &Fixtures, record: &mut String) -> bool
         }
     }
     parsed_one
+}
+
+fn client_session(rng: &mut Rng, fixtures: &Fixtures, record: &mut String) -> bool {
+    let mut session = ClientSession::new();
+    let first = mutate::generate(rng, &fixtures.handshakes, &fixtures.client_vocabulary);
+    let _ = write!(record, "handshake: {first}");
+    let HandshakeStep::Request(handshake, version) = session.handshake_frame(&first) else {
+        return false;
+    };
+    let max_ping = if rng.chance(1, 2) { 0 } else { 1000 };
+    let _ = session.accept(
+        handshake.id,
+        version,
+        "plugd-fuzz",
+        max_ping,
+        &fixtures.devices,
+    );
+    let mut forwarded = false;
+    for _ in 0..rng.between(1, 3) {
+        let text = mutate::generate(rng, &fixtures.client_frames, &fixtures.client_vocabulary);
+        let _ = write!(record, "\nframe: {text}");
+        for step in session.frame(&text) {
+            if let FrameStep::Forward { ids, shape, .. } = step {
+                forwarded = true;
+                let result: Result<Reply, ButtplugError> = match rng.below(3) {
+                    0 => Ok(Reply::Ok),
+                    1 => Ok(Reply::DeviceList(fixtures.devices.clone())),
+                    _ => Err(DeviceError::DeviceNotAvailable(0).into()),
+                };
+                for id in ids {
+                    let _ = session.render_result(id, &shape, &result);
+                }
+            }
+        }
+        if rng.chance(1, 4) {
+            let kept: Vec<DeviceInfo> = fixtures
+                .devices
+                .iter()
+                .filter(|_| rng.chance(1, 2))
+                .cloned()
+                .collect();
+            let _ = write!(record, "\ndevice list: {} devices", kept.len());
+            let _ = session.event(&Event::DeviceListChanged(kept));
+        }
+    }
+    forwarded
 }
 
 fn device_socket(rng: &mut Rng, fixtures: &Fixtures, record: &mut String) -> bool {
