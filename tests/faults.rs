@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use support::{lovense, message_name, Client, Plugd, SimDevice};
 use tungstenite::stream::MaybeTlsStream;
 
-/// The heartbeat both WebSocket listeners use to notice a silent peer (plugd-transport-ws
-/// `Session`, plugd-dcm-sim `DeviceSocket`): 15 s without an answer to their pings.
+/// The device socket's heartbeat timeout (plugd-dcm-sim `DeviceSocket`, fixed): 15 s without an
+/// answer to its pings. Clients have the same default, set with --heartbeat-timeout.
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Prints one measured figure in the form the docs collect.
@@ -550,7 +550,9 @@ fn a_device_that_goes_silent_is_removed_within_the_heartbeat_timeout() {
 
 #[test]
 fn a_client_that_goes_silent_has_its_outputs_stopped_within_the_heartbeat_timeout() {
-    let plugd = Plugd::start(&[]);
+    // A short client heartbeat (ping every 1 s, drop after 3 s of silence) keeps the test fast;
+    // the default (5 s, 15 s) works the same way.
+    let plugd = Plugd::start(&["--heartbeat-interval", "1", "--heartbeat-timeout", "3"]);
     let mut device = lovense(&plugd, "S", "fault-silent-client");
     let (mut client, _) = Client::handshake(&plugd, 4);
     let index = wait_for_device_count(&mut client, 1, "the toy")[0];
@@ -572,7 +574,7 @@ fn a_client_that_goes_silent_has_its_outputs_stopped_within_the_heartbeat_timeou
         .collect();
     assert_eq!(String::from_utf8_lossy(&bytes), "Vibrate:0;", "{frame}");
     report(
-        "client silent (no pong) → stop bytes at its device",
+        "client silent (no pong; --heartbeat-interval 1 --heartbeat-timeout 3) → stop bytes",
         stopped - went_silent,
     );
     drop(client);
