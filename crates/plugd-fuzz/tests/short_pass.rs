@@ -47,3 +47,30 @@ fn the_protocol_target_covers_every_registered_protocol_with_a_builtin_entry() {
     let fixtures = Fixtures::new();
     assert!(fixtures.definition_count() >= plugd_protocols::PROTOCOLS.len() / 2);
 }
+
+#[test]
+fn a_panicking_target_is_recorded_as_a_crash_with_its_seed_case_and_input() {
+    fn explodes(_: &mut plugd_fuzz::rng::Rng, _: &Fixtures, record: &mut String) -> bool {
+        record.push_str("the input");
+        panic!("boom");
+    }
+    let target = plugd_fuzz::targets::Target {
+        name: "explodes",
+        about: "always panics",
+        run: explodes,
+    };
+    let fixtures = Fixtures::new();
+    let summary = plugd_fuzz::run(&[target], &fixtures, 9, 100, 3, |_, _| {});
+    assert_eq!(summary.crash_count, 3);
+    let first = &summary.crashes[0];
+    assert_eq!(
+        (
+            first.target,
+            first.seed,
+            first.case,
+            first.input.as_str(),
+            first.message.as_str()
+        ),
+        ("explodes", 9, 100, "the input", "boom")
+    );
+}
