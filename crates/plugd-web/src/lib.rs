@@ -61,7 +61,14 @@ pub async fn start(
     server: Addr<Server>,
     device_manager: Addr<DeviceManager>,
 ) -> Result<WebState, String> {
-    let hub = hub::Hub::new(server.clone(), device_manager.clone()).start();
+    // The hub builds and serialises snapshots: on a thread of its own, so that this work never
+    // delays a Device or the Server (they run on the main arbiter).
+    let hub = {
+        let (server, device_manager) = (server.clone(), device_manager.clone());
+        hub::Hub::start_in_arbiter(&actix::Arbiter::new().handle(), move |_| {
+            hub::Hub::new(server, device_manager)
+        })
+    };
     let session = server
         .send(ConnectObserver {
             events: hub.clone().recipient(),
