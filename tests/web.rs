@@ -362,3 +362,65 @@ fn the_web_side_follows_the_client_websockets_token_and_origin_rules() {
     );
     assert_eq!(bearer.status, 200, "{}", bearer.body);
 }
+
+#[test]
+fn deny_from_the_web_stops_the_device_writes_the_user_config_and_refuses_it_afterwards() {
+    let user = std::env::temp_dir().join(format!("plugd-web-deny-{}.json", std::process::id()));
+    std::fs::write(
+        &user,
+        r#"{"version": {"major": 4, "minor": 0}, "user_configs": {}}"#,
+    )
+    .expect("write the user config");
+    let plugd = Plugd::start(&[
+        "--user-device-config-file",
+        user.to_str().unwrap_or_default(),
+    ]);
+    let base = base_url(&plugd.client_url);
+    let mut toy = lovense(&plugd, "Z", "web-deny-1");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+    put(
+        &base,
+        &format!("/api/v1/devices/{index}/outputs/Vibrate/0.5"),
+    );
+    assert_eq!(toy.expect_write_text("Vibrate:10;"), "Vibrate:10;");
+
+    let reply = put(&base, &format!("/api/v1/devices/{index}/deny"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(toy.expect_write_text("Vibrate:0;"), "Vibrate:0;");
+    wait_for_devices(&base, 0);
+
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&user).unwrap_or_default())
+        .expect("the user config is still JSON");
+    let entry = &written["user_configs"]["devices"][0];
+    assert_eq!(
+        entry["identifier"]["address"],
+        json!("web-deny-1"),
+        "{written}"
+    );
+    assert_eq!(
+        entry["config"]["user_config"]["deny"],
+        json!(true),
+        "{written}"
+    );
+
+    let (_again, answer) = support::SimDevice::btle(&plugd, "LVS-Z01", "web-deny-1");
+    assert_eq!(support::message_name(&answer), "Rejected", "{answer}");
+    let _ = std::fs::remove_file(&user);
+}
+
+#[test]
+fn deny_without_a_user_config_file_is_refused_with_a_reason() {
+    let plugd = Plugd::start(&[]);
+    let base = base_url(&plugd.client_url);
+    let _toy = lovense(&plugd, "Z", "web-deny-2");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+    let reply = put(&base, &format!("/api/v1/devices/{index}/deny"));
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(
+        reply.body.contains("--user-device-config-file"),
+        "{}",
+        reply.body
+    );
+}

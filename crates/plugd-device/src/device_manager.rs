@@ -458,6 +458,32 @@ impl Handler<ListDevices> for DeviceManager {
     }
 }
 
+/// Disconnect one device now (its outputs are stopped first), e.g. after the user denied it.
+/// Whether it may come back is the device config's business.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ButtplugError>")]
+pub struct DisconnectDevice {
+    /// The device.
+    pub index: DeviceIndex,
+    /// Why, for the log.
+    pub reason: &'static str,
+}
+
+impl Handler<DisconnectDevice> for DeviceManager {
+    type Result = Result<(), ButtplugError>;
+
+    fn handle(&mut self, message: DisconnectDevice, _: &mut Self::Context) -> Self::Result {
+        let live = self
+            .devices
+            .get(&message.index)
+            .ok_or(DeviceError::DeviceNotAvailable(message.index.0))?;
+        live.device.do_send(ShutdownDevice {
+            reason: message.reason,
+        });
+        Ok(())
+    }
+}
+
 /// Every announced device's live state (levels, protocol, transport, bytes written), for
 /// observers such as the web dashboard. Read-only; a device that does not answer is left out.
 #[derive(Debug, Message)]

@@ -13,6 +13,7 @@ pub mod api;
 pub mod hub;
 pub mod prometheus;
 pub mod snapshot;
+pub mod user_rules;
 
 use actix::prelude::*;
 use actix_web::{guard, web, HttpResponse};
@@ -43,12 +44,27 @@ pub struct WebState {
     /// Who may use the web side: the client WebSocket's rules (`--auth-token`,
     /// `--allowed-origin`).
     pub access: AccessPolicy,
+    /// `--user-device-config-file`, where allow/deny are written; `None`: refused.
+    pub user_config_file: Option<std::path::PathBuf>,
+    /// Reloaded after each write so the rule applies.
+    pub device_config: Option<Addr<plugd_device::DeviceConfig>>,
 }
 
 impl WebState {
     /// Applies the client WebSocket's access rules to every web route.
     pub fn with_access(mut self, access: AccessPolicy) -> Self {
         self.access = access;
+        self
+    }
+
+    /// Where allow/deny are written, and the DeviceConfig to reload afterwards.
+    pub fn with_user_config(
+        mut self,
+        file: Option<std::path::PathBuf>,
+        device_config: Addr<plugd_device::DeviceConfig>,
+    ) -> Self {
+        self.user_config_file = file;
+        self.device_config = Some(device_config);
         self
     }
 }
@@ -90,6 +106,8 @@ pub async fn start(
         hub,
         session,
         access: AccessPolicy::default(),
+        user_config_file: None,
+        device_config: None,
     })
 }
 
@@ -108,6 +126,8 @@ pub fn api_routes(config: &mut web::ServiceConfig) {
             .route("/devices/stop", web::put().to(api::stop_all))
             .route("/devices/{index}", web::get().to(api::device_info))
             .route("/devices/{index}/stop", web::put().to(api::stop_device))
+            .route("/devices/{index}/deny", web::put().to(user_rules::deny))
+            .route("/devices/{index}/allow", web::put().to(user_rules::allow))
             .route("/devices/{index}/events", web::get().to(api::device_events))
             .route(
                 "/devices/{index}/features",

@@ -44,6 +44,8 @@ pub struct Settings {
     pub web: bool,
     /// A port of their own as well (`--rest-api-port`).
     pub rest_api_address: Option<SocketAddr>,
+    /// `--user-device-config-file`: where the dashboard writes allow/deny.
+    pub user_device_config_file: Option<PathBuf>,
     /// How the DeviceConfig actor re-reads its files on a reload (SIGHUP, REST); set by main.
     pub reload: Option<plugd_device::StoreLoader>,
 }
@@ -216,6 +218,7 @@ impl Settings {
             client_access,
             client_tls,
             web: !cli.no_web,
+            user_device_config_file: cli.user_device_config_file.clone(),
             rest_api_address: cli
                 .rest_api_port
                 .filter(|_| !cli.no_web)

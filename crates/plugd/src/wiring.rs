@@ -86,7 +86,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             plugd_web::start(server.clone(), device_manager.clone())
                 .await
                 .map_err(|error| anyhow::anyhow!("web dashboard: {error}"))?
-                .with_access(settings.client_access.clone()),
+                .with_access(settings.client_access.clone())
+                .with_user_config(settings.user_device_config_file.clone(), config.clone()),
         )
     } else {
         None

@@ -95,6 +95,15 @@ function buildDevice(device) {
   stop.dataset.device = device.index;
   stop.addEventListener("click", () => put(`/devices/${device.index}/stop`));
   title.append(stop);
+  const deny = text("button", "Deny", "deny");
+  deny.type = "button";
+  deny.title = "Stop it, disconnect it and refuse it from now on (written to the user device config)";
+  deny.addEventListener("click", () => {
+    if (confirm(`Deny ${device.display_name ?? device.name}? It is disconnected and refused from now on.`)) {
+      put(`/devices/${device.index}/deny`);
+    }
+  });
+  title.append(deny);
   card.append(title);
   card.append(text("div", "", "meta"));
   for (const feature of device.features) {
