@@ -59,6 +59,12 @@ pub struct Options {
     #[arg(long, value_name = "PATH")]
     pub plugd_bin: Option<PathBuf>,
 
+    /// An extra argument for the plugd it starts (repeat for several:
+    /// `--plugd-arg=--max-clients --plugd-arg=100`). When plugd has a per-client message-rate
+    /// limit (`--max-messages-per-second`), the loadgen turns it off unless this sets it.
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    pub plugd_arg: Vec<String>,
+
     /// The intiface-engine binary for --server intiface [default:
     /// $PLUGD_BENCH_CACHE/intiface/bin/intiface-engine, PLUGD_BENCH_CACHE defaulting to
     /// ~/.cache/plugd-bench, where scripts/install-intiface-engine puts it].

@@ -161,7 +161,7 @@ impl Client {
             .await?
         {
             ServerMsg::DeviceList { devices, .. } => Ok(devices),
-            _ => unreachable!("wait_for returns a matching message"),
+            other => bail!("expected a DeviceList, got {other:?}"),
         }
     }
 

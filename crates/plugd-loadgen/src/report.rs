@@ -152,8 +152,11 @@ pub struct Churn {
     pub failures: u64,
     /// The first failure's message.
     pub first_failure: Option<String>,
-    /// Devices the server listed after the churn (should be --devices).
+    /// Devices the server listed after the churn (should be --devices, plus any that were
+    /// there before the run).
     pub devices_listed_at_end: Option<usize>,
+    /// How long after the run the list took to come back to that (or the 20 s limit), ms.
+    pub settle_ms: f64,
 }
 
 /// Everything one run measured.
@@ -335,7 +338,10 @@ impl Report {
                 churn.failures,
                 churn
                     .devices_listed_at_end
-                    .map(|listed| format!(", {listed} devices listed at the end"))
+                    .map(|listed| format!(
+                        ", {listed} devices listed {:.1} s after the run",
+                        churn.settle_ms / 1000.0
+                    ))
                     .unwrap_or_default(),
                 churn
                     .first_failure

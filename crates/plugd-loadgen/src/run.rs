@@ -60,6 +60,8 @@ const LATENCY_SHARDS: usize = 16;
 const DEVICE_LISTED_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long the first client may take to connect (servers still starting).
 const FIRST_CONNECT_PATIENCE: Duration = Duration::from_secs(30);
+/// How long the churn devices may take to leave the server's list after the run.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long the tasks get to finish after the Close phase.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -145,7 +147,7 @@ fn start_server(options: &Options) -> Result<ServerHandle> {
                 .plugd_bin
                 .clone()
                 .unwrap_or_else(server::default_plugd_bin);
-            server::start_plugd(&bin, &options.server_log, raw)
+            server::start_plugd(&bin, &options.server_log, raw, &options.plugd_arg)
         }
         Some(ServerKind::Relay) => server::start_relay(),
         Some(ServerKind::Intiface) => {
@@ -193,6 +195,7 @@ async fn drive(
 ) -> Result<Report> {
     let version = options.version();
     let greeting = options.greeting();
+    notes.extend(server.notes.iter().cloned());
     let load_average_start = proc_stats::load_average();
     let server_start = server.pid.and_then(proc_stats::sample);
     let self_start = proc_stats::sample_self();
@@ -459,12 +462,24 @@ async fn drive(
             first_failure: Some(format!("churn task: {error}")),
             ..Churn::default()
         });
-        // Let the server finish removing the last devices, then see what it still lists.
+        // Let the server finish removing the churn devices: ask a fresh client for the list
+        // until it is back to the devices that stay (or SETTLE_TIMEOUT has passed).
+        let settle_started = Instant::now();
+        let expected = known.len();
+        loop {
+            let listed = match Client::connect(&server.client_url, version).await {
+                Ok(mut check) => check.device_list().await.ok().map(|list| list.len()),
+                Err(_) => None,
+            };
+            churned.devices_listed_at_end = listed;
+            if listed == Some(expected) || settle_started.elapsed() >= SETTLE_TIMEOUT {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        churned.settle_ms = settle_started.elapsed().as_secs_f64() * 1000.0;
+        // Then a moment for the allocator and the server's queues before the last RSS reading.
         tokio::time::sleep(Duration::from_secs(1)).await;
-        churned.devices_listed_at_end = match Client::connect(&server.client_url, version).await {
-            Ok(mut check) => check.device_list().await.ok().map(|list| list.len()),
-            Err(_) => None,
-        };
         let attempted = churned.cycles + churned.failures;
         if attempted < options.churn as u64 {
             notes.push(format!(

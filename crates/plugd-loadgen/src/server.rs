@@ -37,6 +37,8 @@ pub struct ServerHandle {
     /// The server serves one client and only after its socket is listening: retry the first
     /// connection instead of expecting it to succeed at once.
     pub retry_first_connect: bool,
+    /// What the loadgen chose for the server that the report should say.
+    pub notes: Vec<String>,
     log: Log,
     temp_files: Vec<PathBuf>,
 }
@@ -51,6 +53,7 @@ impl ServerHandle {
             device_url,
             label: "target".into(),
             retry_first_connect: false,
+            notes: Vec::new(),
             log: Default::default(),
             temp_files: Vec::new(),
         }
@@ -248,7 +251,19 @@ fn joined(log: &Log) -> String {
 
 /// Starts plugd on free ports with the device WebSocket on; `raw_pipe` adds the user config
 /// for raw-pipe devices.
-pub fn start_plugd(bin: &Path, log_level: &str, raw_pipe: bool) -> Result<ServerHandle> {
+/// The per-client message-rate limit plugd has had since its access-policy commit; the loadgen
+/// turns it off (its default, 1,000 messages per second per client, would refuse the load being
+/// measured) unless `--plugd-arg` sets it.
+const RATE_LIMIT_FLAG: &str = "--max-messages-per-second";
+
+/// Starts plugd on free ports with the device WebSocket on; `raw_pipe` adds the user config
+/// for raw-pipe devices; `extra` goes last on its command line.
+pub fn start_plugd(
+    bin: &Path,
+    log_level: &str,
+    raw_pipe: bool,
+    extra: &[String],
+) -> Result<ServerHandle> {
     if !bin.is_file() {
         bail!(
             "plugd binary {} not found: build it with `cargo build --release -p plugd`, or pass --plugd-bin",
@@ -271,6 +286,22 @@ pub fn start_plugd(bin: &Path, log_level: &str, raw_pipe: bool) -> Result<Server
         command.arg("--user-device-config-file").arg(&config);
         temp_files.push(config);
     }
+    let mut notes = Vec::new();
+    let has_rate_limit = Command::new(bin)
+        .arg("--help")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).contains(RATE_LIMIT_FLAG))
+        .unwrap_or(false);
+    if has_rate_limit && !extra.iter().any(|arg| arg.starts_with(RATE_LIMIT_FLAG)) {
+        command.args([RATE_LIMIT_FLAG, "0"]);
+        notes.push(format!(
+            "plugd started with {RATE_LIMIT_FLAG} 0 (no per-client rate limit; --plugd-arg sets another)"
+        ));
+    }
+    command.args(extra);
+    if !extra.is_empty() {
+        notes.push(format!("plugd's extra arguments: {}", extra.join(" ")));
+    }
     let (mut child, log, lines) = spawn(command, "plugd")?;
     let (client_url, device_url) =
         read_urls(&mut child, &lines, "plugd listening: ", &log, "plugd")?;
@@ -281,6 +312,7 @@ pub fn start_plugd(bin: &Path, log_level: &str, raw_pipe: bool) -> Result<Server
         device_url,
         label: format!("plugd ({})", bin.display()),
         retry_first_connect: false,
+        notes,
         log,
         temp_files,
     })
@@ -306,6 +338,7 @@ pub fn start_relay() -> Result<ServerHandle> {
         device_url,
         label: "minimal relay".into(),
         retry_first_connect: false,
+        notes: Vec::new(),
         log,
         temp_files: Vec::new(),
     })
@@ -355,6 +388,7 @@ pub fn start_intiface(bin: &Path, log_level: &str) -> Result<ServerHandle> {
         device_url: format!("ws://127.0.0.1:{device_port}/"),
         label: format!("intiface-engine {version}").trim().to_string(),
         retry_first_connect: true,
+        notes: Vec::new(),
         log,
         temp_files: vec![config],
     })
