@@ -407,3 +407,30 @@ async fn a_device_whose_write_fails_is_removed_and_comes_back_when_it_advertises
         .await;
     assert_eq!(devices[0].index, index);
 }
+
+#[actix_rt::test]
+async fn a_nameless_device_is_matched_by_its_manufacturer_data() {
+    let mut rig = rig("Z").await;
+    rig.manager.send(StartScanningAll).await.expect("scan");
+    rig.advertise
+        .send(AdapterEvent::Advertised(Advertisement {
+            address: ADDRESS.to_string(),
+            name: String::new(),
+            // Lovense's company id with the bytes its entry names, inside a longer payload.
+            manufacturer_data: vec![plugd_config::ManufacturerData {
+                company: 620,
+                data: vec![7, 255, 33, 1],
+            }],
+            services: Vec::new(),
+        }))
+        .expect("advertise");
+    rig.expect_seen(
+        |seen| *seen == Seen::Connect(ADDRESS.into()),
+        "a connection",
+    )
+    .await;
+    let devices = rig
+        .device_list(|devices| !devices.is_empty(), "the device")
+        .await;
+    assert_eq!(devices[0].name, "Lovense Hush");
+}
