@@ -136,11 +136,10 @@ struct Dcm {
 /// Scanning state (protocol.md §8.4).
 enum Scanning {
     Idle,
+    /// A scan is running; StopScanning ends it at once, without ScanningFinished.
     Active {
         /// DCMs that have not finished yet.
         waiting: HashSet<&'static str>,
-        /// StopScanning arrived during this scan: no ScanningFinished.
-        stop_requested: bool,
     },
 }
 
@@ -250,17 +249,10 @@ impl DeviceManager {
     }
 
     fn finish_scan_if_done(&mut self) {
-        if let Scanning::Active {
-            waiting,
-            stop_requested,
-        } = &self.scanning
-        {
+        if let Scanning::Active { waiting } = &self.scanning {
             if waiting.is_empty() {
-                let announce = !*stop_requested;
                 self.scanning = Scanning::Idle;
-                if announce {
-                    self.emit(DeviceManagerEvent::ScanningFinished);
-                }
+                self.emit(DeviceManagerEvent::ScanningFinished);
             }
         }
     }
@@ -327,10 +319,7 @@ impl Handler<StartScanningAll> for DeviceManager {
             dcm.start.do_send(StartScanning);
         }
         tracing::info!(transports = ?waiting, "scanning started");
-        self.scanning = Scanning::Active {
-            waiting,
-            stop_requested: false,
-        };
+        self.scanning = Scanning::Active { waiting };
         // With no usable transport the scan is over at once (protocol.md §8.4).
         self.finish_scan_if_done();
     }
@@ -340,11 +329,13 @@ impl Handler<StopScanningAll> for DeviceManager {
     type Result = ();
 
     fn handle(&mut self, _: StopScanningAll, _: &mut Self::Context) {
-        if let Scanning::Active { stop_requested, .. } = &mut self.scanning {
-            *stop_requested = true;
+        if matches!(self.scanning, Scanning::Active { .. }) {
             for dcm in &self.dcms {
                 dcm.stop.do_send(StopScanning);
             }
+            // A stopped scan announces nothing (protocol.md §8.4), so there is nothing to wait
+            // for: the next StartScanning starts afresh even if a DCM never reports back.
+            self.scanning = Scanning::Idle;
         }
     }
 }
