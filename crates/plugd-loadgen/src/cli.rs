@@ -128,6 +128,12 @@ pub struct Options {
     #[arg(long, value_name = "MS", default_value_t = 100)]
     pub churn_hold_ms: u64,
 
+    /// Churn devices use this many addresses in turn (0: a new address for each). A server
+    /// that remembers every address it has seen grows with new ones; reusing a few (more than
+    /// --churn-concurrency) tells that apart from a leak.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub churn_addresses: usize,
+
     /// Connections being set up at the same time (clients after the first).
     #[arg(long, value_name = "K", default_value_t = 256)]
     pub connect_concurrency: usize,
@@ -272,6 +278,9 @@ impl Options {
                 self.duration,
                 self.max_commands
             );
+        }
+        if self.churn_addresses > 0 && self.churn_addresses <= self.churn_concurrency {
+            bail!("--churn-addresses must be more than --churn-concurrency (two devices with one address at once)");
         }
         if self.connect_concurrency == 0 || self.churn_concurrency == 0 {
             bail!("--connect-concurrency and --churn-concurrency must be at least 1");

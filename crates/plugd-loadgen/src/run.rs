@@ -390,6 +390,7 @@ async fn drive(
             server.device_url.clone(),
             greeting,
             options.devices as u64,
+            options.churn_addresses as u64,
             start,
             duration,
         ))
@@ -701,6 +702,8 @@ fn figures(
 
 /// Churn devices: `total` connect, are identified and leave, `concurrency` at a time, cycle n
 /// starting no earlier than `start + n × duration / total`; none starts after `start + duration`.
+/// Cycle n uses address `first_number + n`, or `first_number + n mod addresses` when
+/// `addresses` is not 0.
 #[allow(clippy::too_many_arguments)]
 async fn churn(
     total: usize,
@@ -709,6 +712,7 @@ async fn churn(
     url: String,
     greeting: Greeting,
     first_number: u64,
+    addresses: u64,
     start: Instant,
     duration: Duration,
 ) -> Churn {
@@ -728,7 +732,8 @@ async fn churn(
                     }
                     tokio::time::sleep_until(begin.into()).await;
                     let result = async {
-                        let device = Device::connect(&url, greeting, first_number + n).await?;
+                        let number = first_number + if addresses > 0 { n % addresses } else { n };
+                        let device = Device::connect(&url, greeting, number).await?;
                         device.identify_and_leave(hold).await
                     }
                     .await;
