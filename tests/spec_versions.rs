@@ -27,7 +27,12 @@ fn only_device(client: &mut Client) -> Value {
     }
 }
 
-fn connected(plugd: &Plugd, model: &str, address: &str, version: u32) -> (Client, SimDevice, Value) {
+fn connected(
+    plugd: &Plugd,
+    model: &str,
+    address: &str,
+    version: u32,
+) -> (Client, SimDevice, Value) {
     let device = lovense(plugd, model, address);
     let (mut client, _) = Client::handshake(plugd, version);
     let description = only_device(&mut client);
@@ -90,7 +95,10 @@ fn v0_rejects_messages_of_later_versions_and_bad_speeds() {
         json!({"DeviceIndex": index, "Speed": 1.5}),
     );
     assert_error(&too_fast, 3);
-    let nobody = client.request("SingleMotorVibrateCmd", json!({"DeviceIndex": 42, "Speed": 0.5}));
+    let nobody = client.request(
+        "SingleMotorVibrateCmd",
+        json!({"DeviceIndex": 42, "Speed": 0.5}),
+    );
     assert_error(&nobody, 4);
 }
 
@@ -113,7 +121,10 @@ fn v1_describes_and_drives_vibrate_and_rotate_with_direction() {
         "RotateCmd",
         json!({"DeviceIndex": index, "Rotations": [{"Index": 0, "Speed": 0.5, "Clockwise": false}]}),
     );
-    assert_eq!(device.expect_write_text("direction change"), "RotateChange;");
+    assert_eq!(
+        device.expect_write_text("direction change"),
+        "RotateChange;"
+    );
     assert_eq!(device.expect_write_text("rotate"), "Rotate:10;");
     // VorzeA10CycloneCmd becomes a rotation on every rotator: 50/99 of 20 steps, rounded up.
     let reply = client.request(
@@ -136,7 +147,10 @@ fn v1_linear_and_fleshlight_launch_reach_a_stroker() {
     let plugd = Plugd::start(&[]);
     let (mut client, mut device, solace) = connected(&plugd, "BA", "v1-solace", 1);
     assert_eq!(solace["DeviceName"], json!("Lovense Solace Pro"));
-    assert_eq!(solace["DeviceMessages"]["LinearCmd"], json!({"FeatureCount": 1}));
+    assert_eq!(
+        solace["DeviceMessages"]["LinearCmd"],
+        json!({"FeatureCount": 1})
+    );
     let index = solace["DeviceIndex"].clone();
     let reply = client.request(
         "LinearCmd",
@@ -204,8 +218,14 @@ fn v4_client_cannot_send_legacy_messages() {
     let plugd = Plugd::start(&[]);
     let (mut client, _) = Client::handshake(&plugd, 4);
     for (name, fields) in [
-        ("SingleMotorVibrateCmd", json!({"DeviceIndex": 0, "Speed": 0.5})),
-        ("VibrateCmd", json!({"DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": 0.5}]})),
+        (
+            "SingleMotorVibrateCmd",
+            json!({"DeviceIndex": 0, "Speed": 0.5}),
+        ),
+        (
+            "VibrateCmd",
+            json!({"DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": 0.5}]}),
+        ),
         ("StopDeviceCmd", json!({"DeviceIndex": 0})),
     ] {
         let reply = client.request(name, fields);
@@ -222,7 +242,10 @@ fn clients_of_v0_v2_and_v4_share_one_device() {
     let (mut v4, _) = Client::handshake(&plugd, 4);
     let index = only_device(&mut v0)["DeviceIndex"].clone();
     assert_eq!(only_device(&mut v2)["DeviceIndex"], index);
-    v0.request("SingleMotorVibrateCmd", json!({"DeviceIndex": index, "Speed": 0.1}));
+    v0.request(
+        "SingleMotorVibrateCmd",
+        json!({"DeviceIndex": index, "Speed": 0.1}),
+    );
     assert_eq!(device.expect_write_text("v0 vibrate"), "Vibrate:2;");
     v2.request(
         "VibrateCmd",

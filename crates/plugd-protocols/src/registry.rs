@@ -143,9 +143,15 @@ impl std::fmt::Debug for Protocol {
 /// Every protocol plugd implements, sorted by name.
 pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::activejoy::NAME, protocols::activejoy::encode),
-    Protocol::new(protocols::adrienlastic::NAME, protocols::adrienlastic::encode),
-    Protocol::new(protocols::amorelie_joy::NAME, protocols::amorelie_joy::encode)
-        .with_initialize(protocols::amorelie_joy::initialize),
+    Protocol::new(
+        protocols::adrienlastic::NAME,
+        protocols::adrienlastic::encode,
+    ),
+    Protocol::new(
+        protocols::amorelie_joy::NAME,
+        protocols::amorelie_joy::encode,
+    )
+    .with_initialize(protocols::amorelie_joy::initialize),
     Protocol::new(protocols::aneros::NAME, protocols::aneros::encode),
     Protocol::new(protocols::ankni::NAME, protocols::ankni::encode)
         .with_initialize(protocols::ankni::initialize),
@@ -180,8 +186,11 @@ pub static PROTOCOLS: &[Protocol] = &[
             protocols::fredorch::resolve_identifier,
         )
         .with_initialize(protocols::fredorch::initialize),
-    Protocol::new(protocols::fredorch_rotary::NAME, protocols::fredorch_rotary::encode)
-        .with_initialize(protocols::fredorch_rotary::initialize),
+    Protocol::new(
+        protocols::fredorch_rotary::NAME,
+        protocols::fredorch_rotary::encode,
+    )
+    .with_initialize(protocols::fredorch_rotary::initialize),
     Protocol::new(protocols::galaku::NAME, protocols::galaku::encode)
         .with_read_input(protocols::galaku::read_input),
     Protocol::new(protocols::galaku_pump::NAME, protocols::galaku_pump::encode),
@@ -211,11 +220,10 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::itoys::NAME, protocols::itoys::encode),
     Protocol::new(protocols::jejoue::NAME, protocols::jejoue::encode),
     Protocol::new(protocols::joyhub::NAME, protocols::joyhub::encode),
-    Protocol::new(protocols::kgoal_boost::NAME, protocols::kgoal_boost::encode)
-        .with_subscriptions(
-            protocols::kgoal_boost::subscribe_input,
-            protocols::kgoal_boost::parse_notification,
-        ),
+    Protocol::new(protocols::kgoal_boost::NAME, protocols::kgoal_boost::encode).with_subscriptions(
+        protocols::kgoal_boost::subscribe_input,
+        protocols::kgoal_boost::parse_notification,
+    ),
     Protocol::new(
         protocols::kiiroo_powershot::NAME,
         protocols::kiiroo_powershot::encode,
@@ -252,8 +260,11 @@ pub static PROTOCOLS: &[Protocol] = &[
         .with_initialize(protocols::lelo_f1s::initialize),
     Protocol::new(protocols::lelo_f1sv2::NAME, protocols::lelo_f1sv2::encode)
         .with_initialize(protocols::lelo_f1sv2::initialize),
-    Protocol::new(protocols::lelo_harmony::NAME, protocols::lelo_harmony::encode)
-        .with_initialize(protocols::lelo_harmony::initialize),
+    Protocol::new(
+        protocols::lelo_harmony::NAME,
+        protocols::lelo_harmony::encode,
+    )
+    .with_initialize(protocols::lelo_harmony::initialize),
     Protocol::new(protocols::leten::NAME, protocols::leten::encode)
         .with_initialize(protocols::leten::initialize)
         .with_keepalive(protocols::leten::KEEPALIVE),
@@ -265,9 +276,15 @@ pub static PROTOCOLS: &[Protocol] = &[
         .with_initialize(protocols::lioness::initialize),
     Protocol::new(protocols::loob::NAME, protocols::loob::encode)
         .with_initialize(protocols::loob::initialize),
-    Protocol::new(protocols::lovedistance::NAME, protocols::lovedistance::encode)
-        .with_initialize(protocols::lovedistance::initialize),
-    Protocol::new(protocols::lovehoney_desire::NAME, protocols::lovehoney_desire::encode),
+    Protocol::new(
+        protocols::lovedistance::NAME,
+        protocols::lovedistance::encode,
+    )
+    .with_initialize(protocols::lovedistance::initialize),
+    Protocol::new(
+        protocols::lovehoney_desire::NAME,
+        protocols::lovehoney_desire::encode,
+    ),
     Protocol::new(protocols::lovense::NAME, protocols::lovense::encode)
         .with_identify(
             protocols::lovense::identify_steps,
@@ -282,10 +299,22 @@ pub static PROTOCOLS: &[Protocol] = &[
     .with_read_input(protocols::lovense_connect_service::read_input),
     Protocol::new(protocols::lovenuts::NAME, protocols::lovenuts::encode),
     Protocol::new(protocols::luvmazer::NAME, protocols::luvmazer::encode),
-    Protocol::new(protocols::magic_motion_1::NAME, protocols::magic_motion_1::encode),
-    Protocol::new(protocols::magic_motion_2::NAME, protocols::magic_motion_2::encode),
-    Protocol::new(protocols::magic_motion_3::NAME, protocols::magic_motion_3::encode),
-    Protocol::new(protocols::magic_motion_4::NAME, protocols::magic_motion_4::encode),
+    Protocol::new(
+        protocols::magic_motion_1::NAME,
+        protocols::magic_motion_1::encode,
+    ),
+    Protocol::new(
+        protocols::magic_motion_2::NAME,
+        protocols::magic_motion_2::encode,
+    ),
+    Protocol::new(
+        protocols::magic_motion_3::NAME,
+        protocols::magic_motion_3::encode,
+    ),
+    Protocol::new(
+        protocols::magic_motion_4::NAME,
+        protocols::magic_motion_4::encode,
+    ),
     Protocol::new(protocols::mannuo::NAME, protocols::mannuo::encode),
     Protocol::new(protocols::maxpro::NAME, protocols::maxpro::encode),
     Protocol::new(protocols::meese::NAME, protocols::meese::encode),
@@ -302,35 +331,45 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::motorbunny::NAME, protocols::motorbunny::encode),
     Protocol::new(protocols::muse::NAME, protocols::muse::encode)
         .with_keepalive(protocols::muse::KEEPALIVE),
-    Protocol::new(protocols::mymuselinkplus::NAME, protocols::mymuselinkplus::encode),
+    Protocol::new(
+        protocols::mymuselinkplus::NAME,
+        protocols::mymuselinkplus::encode,
+    ),
     Protocol::new(protocols::mysteryvibe::NAME, protocols::mysteryvibe::encode)
         .with_initialize(protocols::mysteryvibe::initialize)
         .with_keepalive(protocols::mysteryvibe::KEEPALIVE),
-    Protocol::new(protocols::mysteryvibe_v2::NAME, protocols::mysteryvibe_v2::encode)
-        .with_initialize(protocols::mysteryvibe_v2::initialize)
-        .with_keepalive(protocols::mysteryvibe_v2::KEEPALIVE),
-    Protocol::new(protocols::nextlevelracing::NAME, protocols::nextlevelracing::encode),
+    Protocol::new(
+        protocols::mysteryvibe_v2::NAME,
+        protocols::mysteryvibe_v2::encode,
+    )
+    .with_initialize(protocols::mysteryvibe_v2::initialize)
+    .with_keepalive(protocols::mysteryvibe_v2::KEEPALIVE),
+    Protocol::new(
+        protocols::nextlevelracing::NAME,
+        protocols::nextlevelracing::encode,
+    ),
     Protocol::new(protocols::nexus_revo::NAME, protocols::nexus_revo::encode),
-    Protocol::new(protocols::nintendo_joycon::NAME, protocols::nintendo_joycon::encode)
-        .with_initialize(protocols::nintendo_joycon::initialize)
-        .with_keepalive(protocols::nintendo_joycon::KEEPALIVE),
+    Protocol::new(
+        protocols::nintendo_joycon::NAME,
+        protocols::nintendo_joycon::encode,
+    )
+    .with_initialize(protocols::nintendo_joycon::initialize)
+    .with_keepalive(protocols::nintendo_joycon::KEEPALIVE),
     Protocol::new(protocols::nobra::NAME, protocols::nobra::encode)
         .with_initialize(protocols::nobra::initialize),
     Protocol::new(protocols::omobo::NAME, protocols::omobo::encode),
     Protocol::new(protocols::ossm::NAME, protocols::ossm::encode)
         .with_initialize(protocols::ossm::initialize),
-    Protocol::new(protocols::patoo::NAME, protocols::patoo::encode)
-        .with_identify(
-            protocols::patoo::identify_steps,
-            protocols::patoo::resolve_identifier,
-        ),
+    Protocol::new(protocols::patoo::NAME, protocols::patoo::encode).with_identify(
+        protocols::patoo::identify_steps,
+        protocols::patoo::resolve_identifier,
+    ),
     Protocol::new(protocols::picobong::NAME, protocols::picobong::encode),
     Protocol::new(protocols::pink_punch::NAME, protocols::pink_punch::encode),
-    Protocol::new(protocols::prettylove::NAME, protocols::prettylove::encode)
-        .with_identify(
-            protocols::prettylove::identify_steps,
-            protocols::prettylove::resolve_identifier,
-        ),
+    Protocol::new(protocols::prettylove::NAME, protocols::prettylove::encode).with_identify(
+        protocols::prettylove::identify_steps,
+        protocols::prettylove::resolve_identifier,
+    ),
     Protocol::new(protocols::realov::NAME, protocols::realov::encode),
     Protocol::new(protocols::realtouch::NAME, protocols::realtouch::encode)
         .with_initialize(protocols::realtouch::initialize),
@@ -356,7 +395,10 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::sensee_v2::NAME, protocols::sensee_v2::encode)
         .with_initialize(protocols::sensee_v2::initialize),
     Protocol::new(protocols::serveu::NAME, protocols::serveu::encode),
-    Protocol::new(protocols::sexverse_lg389::NAME, protocols::sexverse_lg389::encode),
+    Protocol::new(
+        protocols::sexverse_lg389::NAME,
+        protocols::sexverse_lg389::encode,
+    ),
     Protocol::new(protocols::sexverse_v1::NAME, protocols::sexverse_v1::encode),
     Protocol::new(protocols::sexverse_v2::NAME, protocols::sexverse_v2::encode)
         .with_initialize(protocols::sexverse_v2::initialize),
@@ -367,19 +409,40 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::sexverse_v6::NAME, protocols::sexverse_v6::encode),
     Protocol::new(protocols::simulated::NAME, protocols::simulated::encode),
     Protocol::new(protocols::svakom_alex::NAME, protocols::svakom_alex::encode),
-    Protocol::new(protocols::svakom_alex_v2::NAME, protocols::svakom_alex_v2::encode),
-    Protocol::new(protocols::svakom_avaneo::NAME, protocols::svakom_avaneo::encode),
-    Protocol::new(protocols::svakom_barnard::NAME, protocols::svakom_barnard::encode),
-    Protocol::new(protocols::svakom_barney::NAME, protocols::svakom_barney::encode),
+    Protocol::new(
+        protocols::svakom_alex_v2::NAME,
+        protocols::svakom_alex_v2::encode,
+    ),
+    Protocol::new(
+        protocols::svakom_avaneo::NAME,
+        protocols::svakom_avaneo::encode,
+    ),
+    Protocol::new(
+        protocols::svakom_barnard::NAME,
+        protocols::svakom_barnard::encode,
+    ),
+    Protocol::new(
+        protocols::svakom_barney::NAME,
+        protocols::svakom_barney::encode,
+    ),
     Protocol::new(protocols::svakom_dice::NAME, protocols::svakom_dice::encode),
-    Protocol::new(protocols::svakom_dt250a::NAME, protocols::svakom_dt250a::encode),
+    Protocol::new(
+        protocols::svakom_dt250a::NAME,
+        protocols::svakom_dt250a::encode,
+    ),
     Protocol::new(
         protocols::svakom_fatima::NAME,
         protocols::svakom_fatima::encode,
     ),
     Protocol::new(protocols::svakom_iker::NAME, protocols::svakom_iker::encode),
-    Protocol::new(protocols::svakom_jordan::NAME, protocols::svakom_jordan::encode),
-    Protocol::new(protocols::svakom_pulse::NAME, protocols::svakom_pulse::encode),
+    Protocol::new(
+        protocols::svakom_jordan::NAME,
+        protocols::svakom_jordan::encode,
+    ),
+    Protocol::new(
+        protocols::svakom_pulse::NAME,
+        protocols::svakom_pulse::encode,
+    ),
     Protocol::new(protocols::svakom_sam::NAME, protocols::svakom_sam::encode)
         .with_initialize(protocols::svakom_sam::initialize),
     Protocol::new(protocols::svakom_sam2::NAME, protocols::svakom_sam2::encode),
@@ -387,7 +450,10 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::svakom_suitcase::NAME,
         protocols::svakom_suitcase::encode,
     ),
-    Protocol::new(protocols::svakom_tarax::NAME, protocols::svakom_tarax::encode),
+    Protocol::new(
+        protocols::svakom_tarax::NAME,
+        protocols::svakom_tarax::encode,
+    ),
     Protocol::new(protocols::svakom_v1::NAME, protocols::svakom_v1::encode),
     Protocol::new(protocols::svakom_v2::NAME, protocols::svakom_v2::encode),
     Protocol::new(protocols::svakom_v3::NAME, protocols::svakom_v3::encode),
@@ -404,9 +470,18 @@ pub static PROTOCOLS: &[Protocol] = &[
         )
         .with_initialize(protocols::thehandy_v3::initialize),
     Protocol::new(protocols::tryfun::NAME, protocols::tryfun::encode),
-    Protocol::new(protocols::tryfun_blackhole::NAME, protocols::tryfun_blackhole::encode),
-    Protocol::new(protocols::tryfun_meta2::NAME, protocols::tryfun_meta2::encode),
-    Protocol::new(protocols::twerkingbutt::NAME, protocols::twerkingbutt::encode),
+    Protocol::new(
+        protocols::tryfun_blackhole::NAME,
+        protocols::tryfun_blackhole::encode,
+    ),
+    Protocol::new(
+        protocols::tryfun_meta2::NAME,
+        protocols::tryfun_meta2::encode,
+    ),
+    Protocol::new(
+        protocols::twerkingbutt::NAME,
+        protocols::twerkingbutt::encode,
+    ),
     Protocol::new(protocols::umove::NAME, protocols::umove::encode)
         .with_identify(
             protocols::umove::identify_steps,
@@ -426,7 +501,10 @@ pub static PROTOCOLS: &[Protocol] = &[
         protocols::vibratissimo::identify_steps,
         protocols::vibratissimo::resolve_identifier,
     ),
-    Protocol::new(protocols::vorze_cyclone_x::NAME, protocols::vorze_cyclone_x::encode),
+    Protocol::new(
+        protocols::vorze_cyclone_x::NAME,
+        protocols::vorze_cyclone_x::encode,
+    ),
     Protocol::new(protocols::vorze_sa::NAME, protocols::vorze_sa::encode)
         .with_initialize(protocols::vorze_sa::initialize),
     Protocol::new(protocols::wetoy::NAME, protocols::wetoy::encode)
@@ -434,7 +512,10 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::wevibe::NAME, protocols::wevibe::encode)
         .with_initialize(protocols::wevibe::initialize),
     Protocol::new(protocols::wevibe_8bit::NAME, protocols::wevibe_8bit::encode),
-    Protocol::new(protocols::wevibe_chorus::NAME, protocols::wevibe_chorus::encode),
+    Protocol::new(
+        protocols::wevibe_chorus::NAME,
+        protocols::wevibe_chorus::encode,
+    ),
     Protocol::new(protocols::xibao::NAME, protocols::xibao::encode),
     Protocol::new(protocols::xinput::NAME, protocols::xinput::encode),
     Protocol::new(protocols::xiuxiuda::NAME, protocols::xiuxiuda::encode),
@@ -443,11 +524,10 @@ pub static PROTOCOLS: &[Protocol] = &[
     Protocol::new(protocols::yiciyuan::NAME, protocols::yiciyuan::encode)
         .with_read_input(protocols::yiciyuan::read_input),
     Protocol::new(protocols::youcups::NAME, protocols::youcups::encode),
-    Protocol::new(protocols::youou::NAME, protocols::youou::encode)
-        .with_identify(
-            protocols::youou::identify_steps,
-            protocols::youou::resolve_identifier,
-        ),
+    Protocol::new(protocols::youou::NAME, protocols::youou::encode).with_identify(
+        protocols::youou::identify_steps,
+        protocols::youou::resolve_identifier,
+    ),
     Protocol::new(protocols::zalo::NAME, protocols::zalo::encode),
 ];
 

@@ -13,7 +13,8 @@ pub mod session;
 
 pub use ping_manager::PingManager;
 pub use server::{
-    ClientRequest, ClientSummary, Connect, ConnectObserver, Disconnect, Handshake, HandshakeAccepted, Server, ServerEvent,
-    ServerSettings, ServerStatus, ServerStatusReport, ShutdownServer,
+    ClientRequest, ClientSummary, Connect, ConnectObserver, Disconnect, Handshake,
+    HandshakeAccepted, Server, ServerEvent, ServerSettings, ServerStatus, ServerStatusReport,
+    ShutdownServer,
 };
 pub use session::{ClientSession, FrameStep, HandshakeStep, ReplyQueue};
