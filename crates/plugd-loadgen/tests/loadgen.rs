@@ -3,8 +3,10 @@
 //! Asserts no error and that every command sent was delivered; no timing is asserted (the
 //! figures belong to docs/benchmarks.md, measured on release builds).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use clap::Parser;
 use plugd_loadgen::{Options, Report};
@@ -24,6 +26,11 @@ fn plugd_debug_binary() -> PathBuf {
     if let Some(bin) = std::env::var_os("PLUGD_BIN") {
         return PathBuf::from(bin);
     }
+    // One build at a time when several tests find the binary missing.
+    static BUILDING: Mutex<()> = Mutex::new(());
+    let _building = BUILDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let root = workspace_root();
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -37,7 +44,9 @@ fn plugd_debug_binary() -> PathBuf {
         .unwrap_or_else(|| root.join("target"));
     let bin = target.join("debug/plugd");
     if !bin.is_file() {
-        eprintln!(
+        // Straight to stderr, past the test harness's capture, so that the wait is explained.
+        let _ = writeln!(
+            std::io::stderr(),
             "{} is missing: building it with `cargo build -p plugd` (the loadgen test drives the real binary)",
             bin.display()
         );
