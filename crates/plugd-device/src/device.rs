@@ -353,7 +353,8 @@ impl Device {
             let mut subscribed = BTreeSet::new();
             if let Some(identify_steps) = protocol.identify_steps {
                 run_steps(
-                    identify_steps(&identity),
+                    guarded(protocol.name, "identify", || identify_steps(&identity))
+                        .map_err(InitError::Panicked)?,
                     &me,
                     &hardware,
                     &mut identify_replies,
@@ -376,7 +377,10 @@ impl Device {
                 })
                 .unwrap_or(protocol);
             let identifier = match protocol.resolve_identifier {
-                Some(resolve) => resolve(&identity, &identify_replies),
+                Some(resolve) => guarded(protocol.name, "identify", || {
+                    resolve(&identity, &identify_replies)
+                })
+                .map_err(InitError::Panicked)?,
                 None => Some(identity.name.clone()),
             };
             let definition = config
@@ -405,7 +409,10 @@ impl Device {
                         replies: &init_replies,
                         round,
                     };
-                    match initialize(&context).map_err(InitError::Protocol)? {
+                    match guarded(protocol.name, "init", || initialize(&context))
+                        .map_err(InitError::Panicked)?
+                        .map_err(InitError::Protocol)?
+                    {
                         InitRound::Done => break,
                         InitRound::Steps(steps) => {
                             run_steps(steps, &me, &hardware, &mut init_replies, &mut subscribed)
@@ -626,7 +633,16 @@ impl Device {
             changed: &changed,
             session: &self.protocol_session,
         };
-        let commands = (self.protocol.encode)(&context).map_err(|error| {
+        let encode = self.protocol.encode;
+        let encoded = match guarded(self.protocol.name, "encode", || encode(&context)) {
+            Ok(encoded) => encoded,
+            Err(failure) => {
+                // The device cannot be driven any more: let go of it (DeviceGone reports it).
+                ctx.stop();
+                return Err(DeviceError::UnhandledCommand(failure).into());
+            }
+        };
+        let commands = encoded.map_err(|error| {
             ButtplugError::from(DeviceError::UnhandledCommand(error.to_string()))
         })?;
         for key in &changed {
@@ -771,6 +787,21 @@ fn first_byte_percent(bytes: &[u8]) -> Result<i32, ProtocolError> {
         .ok_or_else(|| ProtocolError::BadReply("empty battery read".to_string()))
 }
 
+/// Runs a protocol function, turning a panic into an error: protocols are pure functions of
+/// outside data, and a bug in one must cost one device, never the thread the Server and every
+/// other Device share.
+fn guarded<T>(protocol: &'static str, what: &str, call: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_string());
+        tracing::error!(protocol, what, %message, "protocol panicked; disconnecting the device");
+        format!("protocol {protocol} failed in {what}: {message}")
+    })
+}
+
 /// Why identification or init failed.
 #[derive(Debug, thiserror::Error)]
 enum InitError {
@@ -786,6 +817,8 @@ enum InitError {
     Deadline,
     #[error("the protocol refused the device during init: {0}")]
     Protocol(ProtocolError),
+    #[error("{0}")]
+    Panicked(String),
 }
 
 impl From<MailboxError> for InitError {
@@ -1228,6 +1261,7 @@ impl Device {
         };
         let index = self.index.unwrap_or(DeviceIndex(0));
         let hardware = self.hardware.clone();
+        let protocol_name = self.protocol.name;
         async move {
             let plan = plan?;
             let bytes = match (plan.source, notification) {
@@ -1267,7 +1301,9 @@ impl Device {
                 }
                 (ReadSource::Notification { .. }, None) => Vec::new(),
             };
-            let value = (plan.parse)(&bytes)
+            let parse = plan.parse;
+            let value = guarded(protocol_name, "read", || parse(&bytes))
+                .map_err(DeviceError::UnhandledCommand)?
                 .map_err(|error| DeviceError::DeviceCommunicationError(error.to_string()))?;
             Ok(Some(InputReading {
                 device: index,
@@ -1584,7 +1620,12 @@ impl Device {
         else {
             return false;
         };
-        let readings = parse(definition, notification.endpoint, &notification.data);
+        let readings = match guarded(self.protocol.name, "parse_notification", || {
+            parse(definition, notification.endpoint, &notification.data)
+        }) {
+            Ok(readings) => readings,
+            Err(_) => return true,
+        };
         for found in &readings {
             let Some(subscription) = self.inputs.get_mut(&(found.feature, found.kind)) else {
                 continue;
@@ -1631,5 +1672,26 @@ fn hardware_failure(error: HardwareError) -> ButtplugError {
             DeviceError::InvalidEndpoint(endpoint.name()).into()
         }
         other => DeviceError::DeviceCommunicationError(other.to_string()).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guarded;
+
+    #[test]
+    fn a_panicking_protocol_function_becomes_an_error_naming_the_protocol() {
+        let failure = guarded("acme", "encode", || -> u32 {
+            panic!("index out of bounds")
+        })
+        .expect_err("the panic is caught");
+        assert!(failure.contains("acme"), "{failure}");
+        assert!(failure.contains("encode"), "{failure}");
+        assert!(failure.contains("index out of bounds"), "{failure}");
+    }
+
+    #[test]
+    fn a_protocol_function_that_returns_is_passed_through() {
+        assert_eq!(guarded("acme", "encode", || 7), Ok(7));
     }
 }
