@@ -17,7 +17,7 @@ use plugd_device::device_manager::{
     DeviceManagerEvent, RouteOutput, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
 };
 use plugd_device::{DeviceConfig, DeviceManager};
-use plugd_messages::{DeviceInfo, OutputCommand, OutputRequest};
+use plugd_messages::{ButtplugError, DeviceInfo, OutputCommand, OutputRequest};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -397,7 +397,27 @@ async fn a_device_whose_write_fails_is_removed_and_comes_back_when_it_advertises
         .await;
     let index = devices[0].index;
     rig.failing_writes.store(true, Ordering::SeqCst);
-    rig.vibrate(index, 5).await;
+    // The command in flight when the device fails is answered with ERROR_DEVICE.
+    let failed = rig
+        .manager
+        .send(RouteOutput {
+            session: Some(SessionId(1)),
+            request: OutputRequest {
+                device: index,
+                commands: vec![OutputCommand {
+                    feature: FeatureIndex(0),
+                    kind: OutputKind::Vibrate,
+                    value: 5,
+                    duration: None,
+                }],
+            },
+        })
+        .await
+        .expect("manager alive");
+    assert!(
+        matches!(failed, Err(ButtplugError::ButtplugDeviceError(_))),
+        "{failed:?}"
+    );
     rig.device_list(|devices| devices.is_empty(), "the device removed")
         .await;
     rig.failing_writes.store(false, Ordering::SeqCst);

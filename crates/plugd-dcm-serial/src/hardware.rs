@@ -8,6 +8,7 @@ use serialport::{DataBits, Parity, SerialPort, StopBits};
 use std::io::{ErrorKind, Read, Write};
 use std::sync::mpsc;
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// How long one blocking read waits before the reader thread checks whether it should stop.
 const READ_POLL: Duration = Duration::from_millis(100);
@@ -79,13 +80,17 @@ pub struct PortReleased {
     pub port: String,
 }
 
+/// Bytes for the writer thread, and who hears whether they went out.
+type PendingWrite = (Vec<u8>, oneshot::Sender<Result<(), String>>);
+
 /// One open port.
 pub struct SerialHardware {
     port_name: String,
     /// The port, until `started` hands clones to the threads.
     port: Option<Box<dyn SerialPort>>,
-    /// Writes for the writer thread; dropping it ends the thread.
-    writes: Option<mpsc::Sender<Vec<u8>>>,
+    /// Writes for the writer thread, each with where its outcome goes; dropping it ends the
+    /// thread.
+    writes: Option<mpsc::Sender<PendingWrite>>,
     events: Option<Recipient<HardwareEvent>>,
     rx_subscribed: bool,
     released: Recipient<PortReleased>,
@@ -125,7 +130,7 @@ impl Actor for SerialHardware {
                 return;
             }
         };
-        let (writes, pending) = mpsc::channel::<Vec<u8>>();
+        let (writes, pending) = mpsc::channel::<PendingWrite>();
         self.writes = Some(writes);
         let me = ctx.address();
         let name = self.port_name.clone();
@@ -157,14 +162,18 @@ impl Actor for SerialHardware {
 
 fn write_loop(
     mut port: Box<dyn SerialPort>,
-    pending: mpsc::Receiver<Vec<u8>>,
+    pending: mpsc::Receiver<PendingWrite>,
     me: Addr<SerialHardware>,
 ) {
-    for data in pending {
+    for (data, outcome) in pending {
         if let Err(error) = port.write_all(&data).and_then(|()| port.flush()) {
-            me.do_send(PortFailed(format!("write failed: {error}")));
+            let reason = format!("write failed: {error}");
+            let _ = outcome.send(Err(reason.clone()));
+            me.do_send(PortFailed(reason));
             return;
         }
+        // The Device may have stopped waiting (it went); the bytes are out either way.
+        let _ = outcome.send(Ok(()));
     }
 }
 
@@ -217,22 +226,47 @@ impl Handler<PortFailed> for SerialHardware {
 }
 
 impl Handler<HardwareCall> for SerialHardware {
-    type Result = Result<HardwareReply, HardwareError>;
+    type Result = ResponseFuture<Result<HardwareReply, HardwareError>>;
 
+    /// A write is answered once the writer thread has written and flushed it (or failed to).
     fn handle(&mut self, call: HardwareCall, ctx: &mut Self::Context) -> Self::Result {
+        let written = match self.answer(call, ctx) {
+            Ok(Some(written)) => written,
+            Ok(None) => return Box::pin(async { Ok(HardwareReply::Done) }),
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
+        Box::pin(async move {
+            match written.await {
+                Ok(Ok(())) => Ok(HardwareReply::Done),
+                Ok(Err(reason)) => Err(HardwareError::Transport(reason)),
+                Err(_) => Err(HardwareError::Disconnected),
+            }
+        })
+    }
+}
+
+impl SerialHardware {
+    /// Does what the call asks; a write hands back where its outcome will arrive.
+    fn answer(
+        &mut self,
+        call: HardwareCall,
+        ctx: &mut Context<Self>,
+    ) -> Result<Option<oneshot::Receiver<Result<(), String>>>, HardwareError> {
         match call {
             HardwareCall::Attach { events } => self.events = Some(events),
             HardwareCall::Command(HardwareCommand::Write { endpoint, data, .. }) => {
                 if endpoint != Endpoint::Tx {
                     return Err(HardwareError::InvalidEndpoint(endpoint));
                 }
+                let (outcome, written) = oneshot::channel();
                 let sent = self
                     .writes
                     .as_ref()
-                    .is_some_and(|writes| writes.send(data).is_ok());
+                    .is_some_and(|writes| writes.send((data, outcome)).is_ok());
                 if !sent {
                     return Err(HardwareError::Disconnected);
                 }
+                return Ok(Some(written));
             }
             HardwareCall::Command(HardwareCommand::Subscribe { endpoint }) => {
                 if endpoint != Endpoint::Rx {
@@ -251,6 +285,6 @@ impl Handler<HardwareCall> for SerialHardware {
                 ctx.stop();
             }
         }
-        Ok(HardwareReply::Done)
+        Ok(None)
     }
 }

@@ -49,6 +49,23 @@ const RAW_READ_TIMEOUT_LIMIT: Duration = Duration::from_secs(10);
 const MAX_INIT_ROUNDS: u32 = 16;
 /// Unclaimed notifications kept during init.
 const INIT_BACKLOG_LIMIT: usize = 32;
+/// Calls a ready Device has at its transport unanswered, at most. Below actix's default
+/// mailbox capacity (16, the floor the Hardware boundary asks of every transport), so each
+/// `send` is queued at the transport at once and calls arrive in the order they were made;
+/// beyond the window they wait, in order, in the Device's own queue.
+const HARDWARE_WINDOW: usize = 8;
+
+/// What a hardware call came back with.
+type HardwareOutcome = Result<HardwareReply, HardwareError>;
+/// The outcome of one call handed to the transport, for whoever waits on it.
+type Ack = oneshot::Receiver<HardwareOutcome>;
+
+/// A call waiting for a place in the window.
+struct QueuedCall {
+    call: HardwareCall,
+    /// Who waits for the outcome (a client's command, a read); `None`: nobody.
+    reply: Option<oneshot::Sender<HardwareOutcome>>,
+}
 
 /// An output is addressed by its feature and kind.
 type OutputKey = (FeatureIndex, OutputKind);
@@ -269,6 +286,10 @@ pub struct Device {
     raw_subscribers: BTreeMap<Endpoint, BTreeSet<SessionId>>,
     /// Bytes handed to the transport by output writes (for `/metrics`).
     bytes_written: u64,
+    /// Calls to the transport waiting for a place in the window, oldest first.
+    hardware_queue: std::collections::VecDeque<QueuedCall>,
+    /// Calls handed to the transport and not answered yet.
+    hardware_in_flight: usize,
 }
 
 /// What a DCM hands over to start a Device.
@@ -323,6 +344,8 @@ impl Device {
             inputs: BTreeMap::new(),
             raw_subscribers: BTreeMap::new(),
             bytes_written: 0,
+            hardware_queue: std::collections::VecDeque::new(),
+            hardware_in_flight: 0,
         }
     }
 
@@ -333,6 +356,82 @@ impl Device {
                 self.index.map(|index| index.0).unwrap_or(0),
             )
             .into()),
+        }
+    }
+
+    /// Queues a call to the transport behind every earlier one; the receiver gets its
+    /// outcome (a dropped sender means the device went before answering).
+    fn call_hardware(
+        &mut self,
+        call: HardwareCall,
+        ctx: &mut Context<Self>,
+    ) -> oneshot::Receiver<HardwareOutcome> {
+        let (reply, receiver) = oneshot::channel();
+        self.hardware_queue.push_back(QueuedCall {
+            call,
+            reply: Some(reply),
+        });
+        self.pump_hardware(ctx);
+        receiver
+    }
+
+    /// Queues a command nobody waits for (keepalive, a delayed write, an unsubscribe). A
+    /// failure still ends the device.
+    fn post_hardware(&mut self, command: HardwareCommand, ctx: &mut Context<Self>) {
+        self.hardware_queue.push_back(QueuedCall {
+            call: HardwareCall::Command(command),
+            reply: None,
+        });
+        self.pump_hardware(ctx);
+    }
+
+    /// Hands queued calls to the transport while the window has room. A command the transport
+    /// fails (anything but an endpoint it does not have) means the device cannot be driven:
+    /// it is let go of, and `DeviceGone` reports it.
+    fn pump_hardware(&mut self, ctx: &mut Context<Self>) {
+        while self.hardware_in_flight < HARDWARE_WINDOW {
+            let Some(QueuedCall { call, reply }) = self.hardware_queue.pop_front() else {
+                return;
+            };
+            let is_command = matches!(call, HardwareCall::Command(_));
+            self.hardware_in_flight += 1;
+            let request = self.hardware.send(call);
+            ctx.spawn(
+                async move { request.await.unwrap_or(Err(HardwareError::Disconnected)) }
+                    .into_actor(self)
+                    .map(move |outcome, device, ctx| {
+                        device.hardware_in_flight = device.hardware_in_flight.saturating_sub(1);
+                        if is_command {
+                            if let Err(error) = &outcome {
+                                device.hardware_failed(error, ctx);
+                            }
+                        }
+                        if let Some(reply) = reply {
+                            // The asker may have given up (a client gone); nothing to do then.
+                            let _ = reply.send(outcome);
+                        }
+                        device.pump_hardware(ctx);
+                    }),
+            );
+        }
+    }
+
+    /// A command failed at the transport.
+    fn hardware_failed(&mut self, error: &HardwareError, ctx: &mut Context<Self>) {
+        if let HardwareError::InvalidEndpoint(endpoint) = error {
+            // The definition names an endpoint this hardware lacks: that command cannot work,
+            // the others may.
+            tracing::warn!(address = %self.identity.address, %endpoint, "command to a missing endpoint");
+            return;
+        }
+        if ctx.state().alive() {
+            tracing::warn!(
+                address = %self.identity.address,
+                index = ?self.index,
+                %error,
+                "device command failed; letting the device go"
+            );
+            ctx.stop();
         }
     }
 
@@ -504,7 +603,7 @@ impl Device {
         session: Option<SessionId>,
         commands: &[OutputCommand],
         ctx: &mut Context<Self>,
-    ) -> Result<(), ButtplugError> {
+    ) -> Result<Vec<Ack>, ButtplugError> {
         let definition = self.definition()?;
         let mut planned = Vec::with_capacity(commands.len());
         for command in commands {
@@ -539,7 +638,7 @@ impl Device {
         &mut self,
         feature: Option<FeatureIndex>,
         ctx: &mut Context<Self>,
-    ) -> Result<(), ButtplugError> {
+    ) -> Result<Vec<Ack>, ButtplugError> {
         let definition = self.definition()?;
         let keys: Vec<OutputKey> = definition
             .features
@@ -563,7 +662,7 @@ impl Device {
         &mut self,
         keys: Vec<OutputKey>,
         ctx: &mut Context<Self>,
-    ) -> Result<(), ButtplugError> {
+    ) -> Result<Vec<Ack>, ButtplugError> {
         let mut changed = Vec::with_capacity(keys.len());
         for key in keys {
             self.owners.remove(&key);
@@ -583,15 +682,17 @@ impl Device {
         self.schedule(changed, true, ctx)
     }
 
-    /// Writes now (first command after a quiet gap, or any stop) or arms the gap timer.
+    /// Writes now (first command after a quiet gap, or any stop) or arms the gap timer. The
+    /// acks are those of a write made now; a delayed write is answered Ok at once (it was
+    /// accepted; if it fails later, the device goes and says so).
     fn schedule(
         &mut self,
         changed: Vec<OutputKey>,
         urgent: bool,
         ctx: &mut Context<Self>,
-    ) -> Result<(), ButtplugError> {
+    ) -> Result<Vec<Ack>, ButtplugError> {
         if changed.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         self.pending.extend(changed);
         let wait = match (self.message_gap, self.last_write_at) {
@@ -608,7 +709,7 @@ impl Device {
                         }
                     }));
                 }
-                Ok(())
+                Ok(Vec::new())
             }
             _ => {
                 if let Some(timer) = self.flush_timer.take() {
@@ -619,10 +720,11 @@ impl Device {
         }
     }
 
-    /// Encodes every pending output and sends the commands to the hardware.
-    fn write_pending(&mut self, ctx: &mut Context<Self>) -> Result<(), ButtplugError> {
+    /// Encodes every pending output and hands the commands to the hardware; the acks say
+    /// how each write went.
+    fn write_pending(&mut self, ctx: &mut Context<Self>) -> Result<Vec<Ack>, ButtplugError> {
         if self.pending.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let changed: Vec<OutputKey> = std::mem::take(&mut self.pending).into_iter().collect();
         let definition = self.definition()?;
@@ -657,24 +759,24 @@ impl Device {
             if let Some(timer) = self.keepalive_timer.take() {
                 ctx.cancel_future(timer);
             }
-            return Ok(());
+            return Ok(Vec::new());
         }
         // Protocols that number their packets number each one (tryfun-*).
         let written = u32::try_from(commands.len()).unwrap_or(u32::MAX);
         self.protocol_session.counter = self.protocol_session.counter.wrapping_add(written);
+        let mut acks = Vec::with_capacity(commands.len());
         for command in &commands {
             if let HardwareCommand::Write { data, .. } = command {
                 self.bytes_written = self.bytes_written.saturating_add(data.len() as u64);
             }
-            self.hardware
-                .do_send(HardwareCall::Command(command.clone()));
+            acks.push(self.call_hardware(HardwareCall::Command(command.clone()), ctx));
         }
         self.last_write_at = Some(Instant::now());
         if let Some(period) = self.protocol.keepalive {
             self.last_packet = commands;
             self.arm_keepalive(period, ctx);
         }
-        Ok(())
+        Ok(acks)
     }
 
     fn arm_keepalive(&mut self, period: Duration, ctx: &mut Context<Self>) {
@@ -683,10 +785,8 @@ impl Device {
         }
         self.keepalive_timer = Some(ctx.run_later(period, move |device, ctx| {
             device.keepalive_timer = None;
-            for command in &device.last_packet {
-                device
-                    .hardware
-                    .do_send(HardwareCall::Command(command.clone()));
+            for command in device.last_packet.clone() {
+                device.post_hardware(command, ctx);
             }
             device.last_write_at = Some(Instant::now());
             device.arm_keepalive(period, ctx);
@@ -924,6 +1024,11 @@ impl Actor for Device {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        // Calls still waiting for the window go out now, in order (their askers, if any, learn
+        // the device is gone), then the Disconnect behind them.
+        for queued in std::mem::take(&mut self.hardware_queue) {
+            self.hardware.do_send(queued.call);
+        }
         self.hardware.do_send(HardwareCall::Disconnect);
         self.gone_to.do_send(DeviceGone {
             address: self.identity.address.clone(),
@@ -1008,17 +1113,37 @@ impl Handler<AssignIndex> for Device {
 }
 
 impl Handler<DeviceOutput> for Device {
-    type Result = Result<(), ButtplugError>;
+    type Result = ResponseFuture<Result<(), ButtplugError>>;
 
+    /// Answers once the transport took the bytes (or at once when nothing is written now):
+    /// a device that fails or vanishes with the command in flight gets the client an
+    /// ERROR_DEVICE for it.
     fn handle(&mut self, message: DeviceOutput, ctx: &mut Self::Context) -> Self::Result {
-        self.apply_outputs(message.session, &message.commands, ctx)
+        match self.apply_outputs(message.session, &message.commands, ctx) {
+            Ok(acks) => Box::pin(outcome_of(acks)),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
     }
 }
 
 impl Handler<DeviceStop> for Device {
-    type Result = Result<(), ButtplugError>;
+    type Result = ResponseFuture<Result<(), ButtplugError>>;
 
+    /// Answers once the transport took the stop bytes.
     fn handle(&mut self, message: DeviceStop, ctx: &mut Self::Context) -> Self::Result {
+        match self.stop(message, ctx) {
+            Ok(acks) => Box::pin(outcome_of(acks)),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
+}
+
+impl Device {
+    fn stop(
+        &mut self,
+        message: DeviceStop,
+        ctx: &mut Context<Self>,
+    ) -> Result<Vec<Ack>, ButtplugError> {
         if let Some(feature) = message.feature {
             let definition = self.definition()?;
             if definition
@@ -1034,12 +1159,12 @@ impl Handler<DeviceStop> for Device {
         }
         if message.inputs {
             // Raw subscriptions are not inputs: a v2/v3 StopDeviceCmd keeps them (as 9.x did).
-            self.drop_subscriptions(message.session, message.feature, false);
+            self.drop_subscriptions(message.session, message.feature, false, ctx);
         }
         if message.outputs {
-            self.stop_outputs(message.feature, ctx)?;
+            return self.stop_outputs(message.feature, ctx);
         }
-        Ok(())
+        Ok(Vec::new())
     }
 }
 
@@ -1047,7 +1172,7 @@ impl Handler<StopOwnedBy> for Device {
     type Result = ();
 
     fn handle(&mut self, message: StopOwnedBy, ctx: &mut Self::Context) {
-        self.drop_subscriptions(Some(message.session), None, true);
+        self.drop_subscriptions(Some(message.session), None, true, ctx);
         let owned: Vec<OutputKey> = self
             .owners
             .iter()
@@ -1063,12 +1188,12 @@ impl Handler<StopOwnedBy> for Device {
 impl Handler<DeviceInput> for Device {
     type Result = ResponseActFuture<Self, Result<Option<InputReading>, ButtplugError>>;
 
-    fn handle(&mut self, message: DeviceInput, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, message: DeviceInput, ctx: &mut Self::Context) -> Self::Result {
         let key = (message.feature, message.kind);
         match message.command {
-            InputCommand::Read => Box::pin(self.read_input(key).into_actor(self)),
-            InputCommand::Subscribe => self.subscribe_input(message.session, key),
-            InputCommand::Unsubscribe => self.unsubscribe_input(message.session, key),
+            InputCommand::Read => Box::pin(self.read_input(key, ctx).into_actor(self)),
+            InputCommand::Subscribe => self.subscribe_input(message.session, key, ctx),
+            InputCommand::Unsubscribe => self.unsubscribe_input(message.session, key, ctx),
         }
     }
 }
@@ -1076,7 +1201,7 @@ impl Handler<DeviceInput> for Device {
 impl Handler<DeviceRaw> for Device {
     type Result = ResponseActFuture<Self, Result<Option<RawReading>, ButtplugError>>;
 
-    fn handle(&mut self, message: DeviceRaw, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, message: DeviceRaw, ctx: &mut Self::Context) -> Self::Result {
         if let Err(error) = self.definition() {
             return ready(Err(error));
         }
@@ -1090,11 +1215,14 @@ impl Handler<DeviceRaw> for Device {
                 data,
                 write_with_response,
             } => {
-                let sent = self.send_all(vec![HardwareCommand::Write {
-                    endpoint,
-                    data,
-                    write_with_response,
-                }]);
+                let sent = self.send_all(
+                    vec![HardwareCommand::Write {
+                        endpoint,
+                        data,
+                        write_with_response,
+                    }],
+                    ctx,
+                );
                 Box::pin(async move { sent.await.map(|()| None) }.into_actor(self))
             }
             RawCommand::Read { length, timeout_ms } => {
@@ -1102,11 +1230,14 @@ impl Handler<DeviceRaw> for Device {
                     None | Some(0) => READ_TIMEOUT,
                     Some(ms) => Duration::from_millis(u64::from(ms)).min(RAW_READ_TIMEOUT_LIMIT),
                 };
-                let request = self.hardware.send(HardwareCall::Read {
-                    endpoint,
-                    length,
-                    timeout,
-                });
+                let request = self.call_hardware(
+                    HardwareCall::Read {
+                        endpoint,
+                        length,
+                        timeout,
+                    },
+                    ctx,
+                );
                 Box::pin(
                     async move {
                         let data = match request.await {
@@ -1124,8 +1255,8 @@ impl Handler<DeviceRaw> for Device {
                     .into_actor(self),
                 )
             }
-            RawCommand::Subscribe => self.subscribe_raw(message.session, endpoint),
-            RawCommand::Unsubscribe => self.unsubscribe_raw(message.session, endpoint),
+            RawCommand::Subscribe => self.subscribe_raw(message.session, endpoint, ctx),
+            RawCommand::Unsubscribe => self.unsubscribe_raw(message.session, endpoint, ctx),
         }
     }
 }
@@ -1145,13 +1276,13 @@ impl Handler<ShutdownDevice> for Device {
                 tracing::warn!(%error, "stop on shutdown failed");
             }
         }
-        self.drop_subscriptions(None, None, true);
-        // Everything sent so far is queued at the transport; a Disconnect behind it is handled
-        // after them, so the stop bytes leave first.
-        let hardware = self.hardware.clone();
+        self.drop_subscriptions(None, None, true, ctx);
+        // Queued behind everything sent so far, so the stop bytes leave first; answered once
+        // the transport handled them all.
+        let disconnected = self.call_hardware(HardwareCall::Disconnect, ctx);
         Box::pin(
             async move {
-                let _ = hardware.send(HardwareCall::Disconnect).await;
+                let _ = disconnected.await;
             }
             .into_actor(self)
             .map(|(), _, ctx| ctx.stop()),
@@ -1234,13 +1365,14 @@ impl Device {
     fn read_input(
         &mut self,
         key: InputKey,
+        ctx: &mut Context<Self>,
     ) -> impl std::future::Future<Output = Result<Option<InputReading>, ButtplugError>> + 'static
     {
         let prepared = self
             .check_input_command(key, InputCommand::Read)
             .and_then(|()| self.definition())
             .and_then(|definition| self.read_plan(definition, key.0, key.1));
-        let (plan, notification) = match prepared {
+        let (plan, notification, read) = match prepared {
             Ok(plan) => {
                 for command in &plan.send {
                     note_subscription(&mut self.protocol_subscribed, command);
@@ -1251,20 +1383,30 @@ impl Device {
                     }
                     ReadSource::Read { .. } => None,
                 };
-                for command in &plan.send {
-                    self.hardware
-                        .do_send(HardwareCall::Command(command.clone()));
+                for command in plan.send.clone() {
+                    self.post_hardware(command, ctx);
                 }
-                (Ok(plan), notification)
+                // Queued behind the plan's commands, so the device is asked after them.
+                let read = match plan.source {
+                    ReadSource::Read { endpoint, length } => Some(self.call_hardware(
+                        HardwareCall::Read {
+                            endpoint,
+                            length,
+                            timeout: READ_TIMEOUT,
+                        },
+                        ctx,
+                    )),
+                    ReadSource::Notification { .. } => None,
+                };
+                (Ok(plan), notification, read)
             }
-            Err(error) => (Err(error), None),
+            Err(error) => (Err(error), None, None),
         };
         let index = self.index.unwrap_or(DeviceIndex(0));
-        let hardware = self.hardware.clone();
         let protocol_name = self.protocol.name;
         async move {
             let plan = plan?;
-            let bytes = match (plan.source, notification) {
+            let bytes = match (read, notification) {
                 (_, Some(receiver)) => tokio::time::timeout(READ_TIMEOUT, receiver)
                     .await
                     .ok()
@@ -1275,31 +1417,20 @@ impl Device {
                             "the device did not answer the read".to_string(),
                         )
                     })?,
-                (ReadSource::Read { endpoint, length }, None) => {
-                    match hardware
-                        .send(HardwareCall::Read {
-                            endpoint,
-                            length,
-                            timeout: READ_TIMEOUT,
-                        })
-                        .await
-                    {
-                        Ok(Ok(HardwareReply::Data(data))) => data,
-                        Ok(Ok(HardwareReply::Done)) => Vec::new(),
-                        Ok(Err(error)) => {
-                            return Err(
-                                DeviceError::DeviceCommunicationError(error.to_string()).into()
-                            )
-                        }
-                        Err(_) => {
-                            return Err(DeviceError::DeviceCommunicationError(
-                                "the device is gone".to_string(),
-                            )
-                            .into())
-                        }
+                (Some(read), None) => match read.await {
+                    Ok(Ok(HardwareReply::Data(data))) => data,
+                    Ok(Ok(HardwareReply::Done)) => Vec::new(),
+                    Ok(Err(error)) => {
+                        return Err(DeviceError::DeviceCommunicationError(error.to_string()).into())
                     }
-                }
-                (ReadSource::Notification { .. }, None) => Vec::new(),
+                    Err(_) => {
+                        return Err(DeviceError::DeviceCommunicationError(
+                            "the device is gone".to_string(),
+                        )
+                        .into())
+                    }
+                },
+                (None, None) => Vec::new(),
             };
             let parse = plan.parse;
             let value = guarded(protocol_name, "read", || parse(&bytes))
@@ -1319,6 +1450,7 @@ impl Device {
         &mut self,
         session: SessionId,
         key: InputKey,
+        ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, Result<Option<InputReading>, ButtplugError>> {
         if let Err(error) = self.check_input_command(key, InputCommand::Subscribe) {
             return ready(Err(error));
@@ -1354,7 +1486,7 @@ impl Device {
             },
         );
         tracing::debug!(%session, feature = %key.0, input = %key.1, "input subscribed");
-        let sent = self.send_all(commands);
+        let sent = self.send_all(commands, ctx);
         Box::pin(sent.into_actor(self).map(move |result, device, _| {
             result.map(|()| None).inspect_err(|_| {
                 // Turning it on failed: this subscription does not exist.
@@ -1374,6 +1506,7 @@ impl Device {
         &mut self,
         session: SessionId,
         key: InputKey,
+        ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, Result<Option<InputReading>, ButtplugError>> {
         if let Err(error) = self.check_input_command(key, InputCommand::Subscribe) {
             return ready(Err(error));
@@ -1388,7 +1521,7 @@ impl Device {
         }
         let commands = self.forget_inputs(vec![key]);
         tracing::debug!(%session, feature = %key.0, input = %key.1, "input unsubscribed");
-        let sent = self.send_all(commands);
+        let sent = self.send_all(commands, ctx);
         Box::pin(
             sent.into_actor(self)
                 .map(|result, _, _| result.map(|()| None)),
@@ -1401,6 +1534,7 @@ impl Device {
         &mut self,
         session: SessionId,
         endpoint: Endpoint,
+        ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, Result<Option<RawReading>, ButtplugError>> {
         if self
             .raw_subscribers
@@ -1417,7 +1551,7 @@ impl Device {
         if in_use {
             return ready(Ok(None));
         }
-        let sent = self.send_all(vec![HardwareCommand::Subscribe { endpoint }]);
+        let sent = self.send_all(vec![HardwareCommand::Subscribe { endpoint }], ctx);
         Box::pin(sent.into_actor(self).map(move |result, device, _| {
             result.map(|()| None).inspect_err(|_| {
                 device.forget_raw_subscriber(endpoint, session);
@@ -1431,11 +1565,12 @@ impl Device {
         &mut self,
         session: SessionId,
         endpoint: Endpoint,
+        ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, Result<Option<RawReading>, ButtplugError>> {
         if !self.forget_raw_subscriber(endpoint, session) || self.endpoint_in_use(endpoint) {
             return ready(Ok(None));
         }
-        let sent = self.send_all(vec![HardwareCommand::Unsubscribe { endpoint }]);
+        let sent = self.send_all(vec![HardwareCommand::Unsubscribe { endpoint }], ctx);
         Box::pin(
             sent.into_actor(self)
                 .map(|result, _, _| result.map(|()| None)),
@@ -1449,6 +1584,7 @@ impl Device {
         session: Option<SessionId>,
         feature: Option<FeatureIndex>,
         raw: bool,
+        ctx: &mut Context<Self>,
     ) {
         let mut emptied = Vec::new();
         for (key, subscription) in &mut self.inputs {
@@ -1485,7 +1621,7 @@ impl Device {
                     continue;
                 }
             }
-            self.hardware.do_send(HardwareCall::Command(command));
+            self.post_hardware(command, ctx);
         }
     }
 
@@ -1545,23 +1681,15 @@ impl Device {
     /// Hands the commands to the transport now (in order, behind everything sent before) and
     /// returns a future of their outcome: the first failure, if any.
     fn send_all(
-        &self,
+        &mut self,
         commands: Vec<HardwareCommand>,
+        ctx: &mut Context<Self>,
     ) -> impl std::future::Future<Output = Result<(), ButtplugError>> + 'static {
-        let requests: Vec<_> = commands
+        let acks: Vec<Ack> = commands
             .into_iter()
-            .map(|command| self.hardware.send(HardwareCall::Command(command)))
+            .map(|command| self.call_hardware(HardwareCall::Command(command), ctx))
             .collect();
-        async move {
-            for request in requests {
-                match request.await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(error)) => return Err(hardware_failure(error)),
-                    Err(_) => return Err(hardware_failure(HardwareError::Disconnected)),
-                }
-            }
-            Ok(())
-        }
+        outcome_of(acks)
     }
 
     /// A notification on `endpoint` to each of its raw subscribers.
@@ -1666,6 +1794,19 @@ fn protocol_refusal(error: ProtocolError) -> ButtplugError {
 }
 
 /// A failed hardware call, as the client sees it.
+/// The outcome of commands handed to the transport: Ok once each was answered Ok, else the
+/// first failure (a device gone before answering is a communication error too).
+async fn outcome_of(acks: Vec<oneshot::Receiver<HardwareOutcome>>) -> Result<(), ButtplugError> {
+    for ack in acks {
+        match ack.await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => return Err(hardware_failure(error)),
+            Err(_) => return Err(hardware_failure(HardwareError::Disconnected)),
+        }
+    }
+    Ok(())
+}
+
 fn hardware_failure(error: HardwareError) -> ButtplugError {
     match error {
         HardwareError::InvalidEndpoint(endpoint) => {

@@ -15,8 +15,11 @@ pub enum HardwareCall {
         /// The Device actor's event handler.
         events: Recipient<HardwareEvent>,
     },
-    /// Write / subscribe / unsubscribe. Fire-and-forget from the Device's side: write failures
-    /// come back as [`HardwareEvent::Disconnected`].
+    /// Write / subscribe / unsubscribe. Answer once the transport has taken it (BLE: the GATT
+    /// operation completed); an error (other than `InvalidEndpoint`) tells the Device the
+    /// hardware cannot be driven: the client's command gets ERROR_DEVICE and the device is let
+    /// go. A Device keeps at most 8 calls unanswered at its transport, so a transport must keep
+    /// at least actix's default mailbox capacity (16) for calls to arrive in order.
     Command(HardwareCommand),
     /// Read an endpoint.
     Read {

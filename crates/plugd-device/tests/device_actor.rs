@@ -16,9 +16,24 @@ use plugd_messages::{ButtplugError, DeviceError, OutputCommand, OutputRequest, S
 use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-/// Records every command it is sent.
+/// Records every command it is sent; once broken, fails every write as a device that
+/// vanished would.
 struct FakeHardware {
     sent: UnboundedSender<String>,
+    broken: bool,
+}
+
+/// Test → fake: from now on every write fails.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct BreakWrites;
+
+impl Handler<BreakWrites> for FakeHardware {
+    type Result = ();
+
+    fn handle(&mut self, _: BreakWrites, _: &mut Self::Context) {
+        self.broken = true;
+    }
 }
 
 impl Actor for FakeHardware {
@@ -30,6 +45,9 @@ impl Handler<HardwareCall> for FakeHardware {
 
     fn handle(&mut self, call: HardwareCall, _: &mut Self::Context) -> Self::Result {
         if let HardwareCall::Command(HardwareCommand::Write { data, .. }) = call {
+            if self.broken {
+                return Err(HardwareError::Transport("the device went away".to_string()));
+            }
             let _ = self.sent.send(String::from_utf8_lossy(&data).into_owned());
         }
         Ok(HardwareReply::Done)
@@ -60,6 +78,7 @@ struct Rig {
     hardware: Addr<FakeHardware>,
     listener: Addr<Events>,
     written: UnboundedReceiver<String>,
+    events: UnboundedReceiver<DeviceManagerEvent>,
     index: DeviceIndex,
 }
 
@@ -75,7 +94,11 @@ async fn rig(gap: Option<Duration>) -> Rig {
         .await
         .unwrap();
     let (sent, written) = unbounded_channel();
-    let hardware = FakeHardware { sent }.start();
+    let hardware = FakeHardware {
+        sent,
+        broken: false,
+    }
+    .start();
     manager
         .send(HardwareConnected {
             identity: DeviceIdentity::named(Transport::Simulated, "simulated-2vibe", "rig"),
@@ -103,6 +126,7 @@ async fn rig(gap: Option<Duration>) -> Rig {
         hardware,
         listener,
         written,
+        events,
         index,
     }
 }
@@ -257,4 +281,55 @@ async fn bad_commands_are_refused_and_nothing_is_written() {
         ))
     ));
     assert_eq!(rig.drain().await, Vec::<String>::new());
+}
+
+#[actix_rt::test]
+async fn a_command_the_device_fails_gets_a_device_error_and_the_device_is_let_go() {
+    let mut rig = rig(None).await;
+    rig.output(vec![vibrate(0, 10)]).await.unwrap();
+    rig.hardware.send(BreakWrites).await.unwrap();
+    let error = rig.output(vec![vibrate(0, 20)]).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ButtplugError::ButtplugDeviceError(DeviceError::DeviceCommunicationError(_))
+        ),
+        "{error:?}"
+    );
+    // The Device is gone and the list says so.
+    loop {
+        match rig.events.recv().await {
+            Some(DeviceManagerEvent::DeviceListChanged(devices)) if devices.is_empty() => break,
+            Some(_) => continue,
+            None => panic!("no device list event"),
+        }
+    }
+    let error = rig.output(vec![vibrate(0, 30)]).await.unwrap_err();
+    assert!(
+        matches!(error, ButtplugError::ButtplugDeviceError(_)),
+        "{error:?}"
+    );
+}
+
+#[actix_rt::test]
+async fn many_commands_in_flight_reach_the_transport_in_order() {
+    let mut rig = rig(None).await;
+    // Far more than the Device keeps in flight at its transport at once.
+    for value in 1..=60 {
+        rig.manager.do_send(RouteOutput {
+            session: Some(SessionId(1)),
+            request: OutputRequest {
+                device: rig.index,
+                commands: vec![vibrate(0, value % 21)],
+            },
+        });
+    }
+    let expected: Vec<String> = (1..=60)
+        .map(|value| format!("Vibrate:0:{};", value % 21))
+        .collect();
+    let mut written = Vec::new();
+    while written.len() < expected.len() {
+        written.push(rig.written.recv().await.expect("transport gone"));
+    }
+    assert_eq!(written, expected);
 }
