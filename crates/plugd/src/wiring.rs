@@ -3,6 +3,7 @@
 
 use crate::settings::{HardwareSettings, Settings};
 use actix::prelude::*;
+use actix_service::ServiceFactory as _;
 use actix_web::{dev::ServerHandle, web, App, HttpServer};
 use plugd_dcm_serial::SerialDcm;
 use plugd_dcm_sim::device_socket::{device_socket_route, DeviceSocketContext};
@@ -38,18 +39,266 @@ fn set_nodelay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extension
     }
 }
 
-fn worker_count() -> usize {
-    std::thread::available_parallelism()
-        .map(|count| count.get())
-        .unwrap_or(1)
-        .clamp(1, 8)
+/// The HTTP/1 service of one listener around an actix-web `App` factory: what actix-web's
+/// `HttpServer` builds per listener, built here so both listeners share one worker.
+macro_rules! http_service {
+    ($app:expr, $address:expr, $secure:expr) => {{
+        let address: std::net::SocketAddr = $address;
+        let secure: bool = $secure;
+        let app = actix_service::ServiceFactoryExt::map_err(
+            actix_service::IntoServiceFactory::into_factory($app()),
+            |error: actix_web::Error| error.error_response(),
+        );
+        actix_http::HttpService::build()
+            .local_addr(address)
+            .client_disconnect_timeout(std::time::Duration::from_secs(1))
+            .on_connect_ext(|io: &_, extensions: &mut _| {
+                set_nodelay(io as &dyn std::any::Any, extensions)
+            })
+            .finish(actix_service::map_config(app, move |_| {
+                // actix-web's own per-listener settings (its constructor is crate-private).
+                actix_web::dev::AppConfig::__priv_test_new(secure, address.to_string(), address)
+            }))
+    }};
 }
+
+/// One connection's service, the same type for plain and TLS listeners.
+type ConnectionService = actix_service::boxed::BoxService<actix_web::rt::net::TcpStream, (), ()>;
+
+fn boxed_connection_service<S>(service: S) -> ConnectionService
+where
+    S: actix_service::Service<actix_web::rt::net::TcpStream, Response = ()> + 'static,
+    S::Future: 'static,
+{
+    actix_service::boxed::service(actix_service::ServiceExt::map_err(service, |_| ()))
+}
+
+/// Everything the hot path needs, started on the listeners' worker thread (see [`start`]).
+#[derive(Clone)]
+struct Core {
+    config: Addr<DeviceConfig>,
+    device_manager: Addr<DeviceManager>,
+    server: Addr<Server>,
+    web_state: Option<plugd_web::WebState>,
+}
+
+/// What the worker needs to start the core; taken once.
+struct CoreParts {
+    settings: Settings,
+}
+
+/// A listener bound with a backlog fit for thousands of clients arriving at once.
+fn listen(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)?.into_std()
+}
+
+/// Pending connections the kernel holds per listener.
+const LISTEN_BACKLOG: u32 = 4096;
 
 /// Starts every actor and listener.
 ///
+/// The client WebSocket (with the dashboard and REST routes), the device WebSocket, the
+/// Server, the DeviceManager and every Device run on **one** thread: the single worker of the
+/// listeners' actix server, which builds them when it starts. A command then goes from the
+/// client's frame to the device's bytes without crossing a thread (each crossing is a
+/// thread wake-up, tens of microseconds on a VM; docs/benchmarks.md). Blocking hardware
+/// libraries keep their own threads; the web hub and the REST port have theirs.
+///
 /// # Errors
-/// A port that cannot be bound.
+/// A port that cannot be bound; a failure while the worker starts the core.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let client_address = settings.client_address;
+    let client_listener = listen(client_address).map_err(|error| {
+        anyhow::anyhow!(
+            "cannot listen for clients on {client_address}: {error} (is another Buttplug server running? try --websocket-port)"
+        )
+    })?;
+    let client_address = client_listener.local_addr().unwrap_or(client_address);
+    let device_listener = match settings.device_address {
+        Some(address) => Some(listen(address).map_err(|error| {
+            anyhow::anyhow!(
+                "cannot listen for simulated devices on {address}: {error} (try --device-websocket-server-port)"
+            )
+        })?),
+        None => None,
+    };
+    let device_address = device_listener
+        .as_ref()
+        .and_then(|listener| listener.local_addr().ok());
+    let scheme = if settings.client_tls.is_some() {
+        "wss"
+    } else {
+        "ws"
+    };
+    let client_tls = settings.client_tls.clone();
+    let limits = settings.client_limits;
+    let access = settings.client_access.clone();
+    let rest_api_address = settings.rest_api_address;
+
+    let parts = std::sync::Arc::new(std::sync::Mutex::new(Some(CoreParts { settings })));
+    let core_cell: std::sync::Arc<tokio::sync::OnceCell<Core>> = Default::default();
+    let (core_sender, core_receiver) = tokio::sync::oneshot::channel::<Core>();
+    let core_sender = std::sync::Arc::new(std::sync::Mutex::new(Some(core_sender)));
+    // Builds the core on the calling thread (the worker), once, whichever listener asks first.
+    let core_on_worker = move || {
+        let (parts, core_cell, core_sender) =
+            (parts.clone(), core_cell.clone(), core_sender.clone());
+        async move {
+            core_cell
+                .get_or_try_init(|| async move {
+                    let parts = parts
+                        .lock()
+                        .ok()
+                        .and_then(|mut parts| parts.take())
+                        .ok_or_else(|| "the core was already started".to_string())?;
+                    let core = start_core(parts).await.map_err(|error| error.to_string())?;
+                    if let Some(sender) = core_sender.lock().ok().and_then(|mut s| s.take()) {
+                        let _ = sender.send(core.clone());
+                    }
+                    Ok::<_, String>(core)
+                })
+                .await
+                .cloned()
+        }
+    };
+
+    let mut builder = actix_server::Server::build()
+        .workers(1)
+        .backlog(LISTEN_BACKLOG)
+        .disable_signals();
+    {
+        let core_on_worker = core_on_worker.clone();
+        builder = builder.listen("plugd-clients", client_listener, move || {
+            let core_on_worker = core_on_worker.clone();
+            let tls = client_tls.clone();
+            let access = access.clone();
+            actix_service::fn_factory(move || {
+                let core_on_worker = core_on_worker.clone();
+                let tls = tls.clone();
+                let access = access.clone();
+                async move {
+                    let core = core_on_worker().await.map_err(|error| {
+                        tracing::error!(%error, "plugd could not start");
+                    })?;
+                    let app = move || {
+                        let app = App::new()
+                            .app_data(web::Data::new(core.server.clone()))
+                            .app_data(web::Data::new(limits))
+                            .app_data(web::Data::new(access.clone()));
+                        // The dashboard, REST API and /metrics beside the client WebSocket:
+                        // their routes first, the WebSocket as the default service (any path).
+                        let app = match &core.web_state {
+                            Some(state) => app.configure(plugd_web::configure(state.clone())),
+                            None => app,
+                        };
+                        app.default_service(web::to(client_socket_route))
+                    };
+                    match tls {
+                        Some(tls) => http_service!(app, client_address, true)
+                            .rustls_0_23(tls)
+                            .new_service(())
+                            .await
+                            .map(boxed_connection_service)
+                            .map_err(|_| ()),
+                        None => http_service!(app, client_address, false)
+                            .tcp()
+                            .new_service(())
+                            .await
+                            .map(boxed_connection_service)
+                            .map_err(|_| ()),
+                    }
+                }
+            })
+        })?;
+    }
+    if let (Some(listener), Some(address)) = (device_listener, device_address) {
+        let core_on_worker = core_on_worker.clone();
+        builder = builder.listen("plugd-devices", listener, move || {
+            let core_on_worker = core_on_worker.clone();
+            actix_service::fn_factory(move || {
+                let core_on_worker = core_on_worker.clone();
+                async move {
+                    let core = core_on_worker().await.map_err(|error| {
+                        tracing::error!(%error, "plugd could not start");
+                    })?;
+                    let context = DeviceSocketContext {
+                        config: core.config.clone(),
+                        device_manager: core.device_manager.clone(),
+                    };
+                    let app = move || {
+                        App::new()
+                            .app_data(web::Data::new(context.clone()))
+                            .default_service(web::to(device_socket_route))
+                    };
+                    http_service!(app, address, false)
+                        .tcp()
+                        .new_service(())
+                        .await
+                        .map(boxed_connection_service)
+                        .map_err(|_| ())
+                }
+            })
+        })?;
+    }
+    let listeners = builder.run();
+    let mut http_servers = vec![listeners.handle()];
+    actix_rt::spawn(listeners);
+    let core = core_receiver
+        .await
+        .map_err(|_| anyhow::anyhow!("plugd could not start (see the log above)"))?;
+
+    tracing::info!("clients: {scheme}://{client_address}/");
+    println!("plugd listening: clients {scheme}://{client_address}/");
+    let web_scheme = if scheme == "wss" { "https" } else { "http" };
+    if core.web_state.is_some() {
+        tracing::info!(
+            "dashboard: {web_scheme}://{client_address}/ (REST API under /api/v1, /metrics)"
+        );
+        println!("plugd listening: dashboard {web_scheme}://{client_address}/");
+    }
+    if let (Some(state), Some(address)) = (&core.web_state, rest_api_address) {
+        let state = state.clone();
+        let rest_server =
+            HttpServer::new(move || App::new().configure(plugd_web::configure(state.clone())))
+                .workers(1)
+                .disable_signals()
+                .on_connect(set_nodelay)
+                .bind(address)
+                .map_err(|error| {
+                    anyhow::anyhow!(
+                        "cannot serve the REST API on {address}: {error} (try --rest-api-port)"
+                    )
+                })?;
+        let bound = rest_server.addrs().first().copied().unwrap_or(address);
+        let rest_server = rest_server.run();
+        http_servers.push(rest_server.handle());
+        actix_rt::spawn(rest_server);
+        tracing::info!("REST API: http://{bound}/api/v1");
+        println!("plugd listening: rest http://{bound}/api/v1");
+    }
+    if let Some(bound) = device_address {
+        tracing::info!("simulated devices: ws://{bound}/");
+        println!("plugd listening: devices ws://{bound}/");
+    }
+    Ok(Running {
+        server: core.server,
+        device_config: core.config,
+        http_servers,
+    })
+}
+
+/// Starts the actors of the hot path on the current thread (the listeners' worker), the
+/// transports, the web state and the virtual devices, in the order start-up needs: transports
+/// registered before anything is accepted.
+async fn start_core(parts: CoreParts) -> anyhow::Result<Core> {
+    let settings = parts.settings;
     let mut device_config = DeviceConfig::new(settings.device_config);
     if let Some(loader) = settings.reload.clone() {
         device_config = device_config.with_loader(loader);
@@ -72,15 +321,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .map_err(|_| anyhow::anyhow!("the device manager stopped during start-up"))?;
     }
     start_hardware(&settings.hardware, &config, &device_manager).await?;
-
-    let mut http_servers = Vec::new();
-    let limits = settings.client_limits;
-    let access = settings.client_access.clone();
-    let scheme = if settings.client_tls.is_some() {
-        "wss"
-    } else {
-        "ws"
-    };
     let web_state = if settings.web {
         Some(
             plugd_web::start(server.clone(), device_manager.clone())
@@ -92,101 +332,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     } else {
         None
     };
-    let client_server = {
-        let server = server.clone();
-        let web_state = web_state.clone();
-        let http = HttpServer::new(move || {
-            let app = App::new()
-                .app_data(web::Data::new(server.clone()))
-                .app_data(web::Data::new(limits))
-                .app_data(web::Data::new(access.clone()));
-            // The dashboard, REST API and /metrics beside the client WebSocket: their routes
-            // first, the WebSocket as the default service (any path, as before).
-            let app = match &web_state {
-                Some(state) => app.configure(plugd_web::configure(state.clone())),
-                None => app,
-            };
-            app.default_service(web::to(client_socket_route))
-        })
-        .workers(worker_count())
-        .disable_signals()
-        .on_connect(set_nodelay);
-        match settings.client_tls {
-            Some(tls) => http.bind_rustls_0_23(settings.client_address, tls),
-            None => http.bind(settings.client_address),
-        }
-        .map_err(|error| {
-            anyhow::anyhow!(
-                "cannot listen for clients on {}: {error} (is another Buttplug server running? try --websocket-port)",
-                settings.client_address
-            )
-        })?
-    };
-    let client_address = client_server
-        .addrs()
-        .first()
-        .copied()
-        .unwrap_or(settings.client_address);
-    let client_server = client_server.run();
-    http_servers.push(client_server.handle());
-    actix_rt::spawn(client_server);
-    tracing::info!("clients: {scheme}://{client_address}/");
-    println!("plugd listening: clients {scheme}://{client_address}/");
-    let web_scheme = if scheme == "wss" { "https" } else { "http" };
-    if web_state.is_some() {
-        tracing::info!(
-            "dashboard: {web_scheme}://{client_address}/ (REST API under /api/v1, /metrics)"
-        );
-        println!("plugd listening: dashboard {web_scheme}://{client_address}/");
-    }
-    if let (Some(state), Some(address)) = (&web_state, settings.rest_api_address) {
-        let state = state.clone();
-        let rest_server =
-            HttpServer::new(move || App::new().configure(plugd_web::configure(state.clone())))
-                .workers(1)
-                .disable_signals()
-                .on_connect(set_nodelay)
-                .bind(address)
-                .map_err(|error| {
-                    anyhow::anyhow!(
-                        "cannot serve the REST API on {address}: {error} (try --rest-api-port)"
-                    )
-                })?;
-        let bound = rest_server.addrs().first().copied().unwrap_or(address);
-        let rest_server = rest_server.run();
-        http_servers.push(rest_server.handle());
-        actix_rt::spawn(rest_server);
-        tracing::info!("REST API: http://{bound}/api/v1");
-        println!("plugd listening: rest http://{bound}/api/v1");
-    }
-
-    if let Some(address) = settings.device_address {
-        let context = DeviceSocketContext {
-            config: config.clone(),
-            device_manager: device_manager.clone(),
-        };
-        let device_server = HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(context.clone()))
-                .default_service(web::to(device_socket_route))
-        })
-        .workers(worker_count())
-        .disable_signals()
-        .on_connect(set_nodelay)
-        .bind(address)
-        .map_err(|error| {
-            anyhow::anyhow!(
-                "cannot listen for simulated devices on {address}: {error} (try --device-websocket-server-port)"
-            )
-        })?;
-        let bound = device_server.addrs().first().copied().unwrap_or(address);
-        let device_server = device_server.run();
-        http_servers.push(device_server.handle());
-        actix_rt::spawn(device_server);
-        tracing::info!("simulated devices: ws://{bound}/");
-        println!("plugd listening: devices ws://{bound}/");
-    }
-
     let mut virtual_devices = Vec::new();
     if settings.demo {
         virtual_devices.extend(demo_devices());
@@ -200,11 +345,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     for spec in virtual_devices {
         VirtualDevice::connect(spec, config.clone(), device_manager.clone());
     }
-
-    Ok(Running {
+    Ok(Core {
+        config,
+        device_manager,
         server,
-        device_config: config,
-        http_servers,
+        web_state,
     })
 }
 
