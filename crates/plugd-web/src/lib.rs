@@ -78,7 +78,7 @@ pub async fn start(
     device_manager: Addr<DeviceManager>,
 ) -> Result<WebState, String> {
     // The hub builds and serialises snapshots: on a thread of its own, so that this work never
-    // delays a Device or the Server (they run on the main arbiter).
+    // delays a Device or the Server (they run on the listeners' worker thread).
     let hub = {
         let (server, device_manager) = (server.clone(), device_manager.clone());
         hub::Hub::start_in_arbiter(&actix::Arbiter::new().handle(), move |_| {
