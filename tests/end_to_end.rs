@@ -626,3 +626,32 @@ fn a_departing_client_stops_only_the_outputs_it_set_last() {
         "Vibrate2:3;"
     );
 }
+
+#[test]
+fn with_several_worker_threads_commands_stops_and_a_leaving_client_behave_the_same() {
+    // `--worker-threads 3`: sockets on three threads, routing and devices on the main thread.
+    let plugd = Plugd::start(&["--worker-threads", "3"]);
+    let (mut client, mut device, index) = v4_with_lovense(&plugd, "P", "e2e-workers-edge");
+    let reply = client.request(
+        "OutputCmd",
+        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 10}}}),
+    );
+    assert_eq!(message_name(&reply), "Ok", "{reply}");
+    assert_eq!(device.expect_write_text("vibrate"), "Vibrate1:10;");
+    let reply = client.request("StopCmd", json!({"DeviceIndex": index}));
+    assert_eq!(message_name(&reply), "Ok", "{reply}");
+    assert_eq!(device.expect_write_text("stop motor 1"), "Vibrate1:0;");
+    assert_eq!(device.expect_write_text("stop motor 2"), "Vibrate2:0;");
+    let reply = client.request(
+        "OutputCmd",
+        json!({"DeviceIndex": index, "FeatureIndex": 1, "Command": {"Vibrate": {"Value": 7}}}),
+    );
+    assert_eq!(message_name(&reply), "Ok", "{reply}");
+    assert_eq!(device.expect_write_text("vibrate 2"), "Vibrate2:7;");
+    // The client goes: what it set is stopped.
+    client.peer.close();
+    assert_eq!(
+        device.expect_write_text("the stop after the client left"),
+        "Vibrate2:0;"
+    );
+}

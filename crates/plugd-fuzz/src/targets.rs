@@ -444,7 +444,7 @@ fn client_session(rng: &mut Rng, fixtures: &Fixtures, record: &mut String) -> bo
         version,
         "plugd-fuzz",
         max_ping,
-        &fixtures.devices,
+        &std::sync::Arc::new(fixtures.devices.clone()),
     );
     let mut forwarded = false;
     for _ in 0..rng.between(1, 3) {
@@ -471,7 +471,7 @@ fn client_session(rng: &mut Rng, fixtures: &Fixtures, record: &mut String) -> bo
                 .cloned()
                 .collect();
             let _ = write!(record, "\ndevice list: {} devices", kept.len());
-            let _ = session.event(&Event::DeviceListChanged(kept));
+            let _ = session.event(&Event::DeviceListChanged(std::sync::Arc::new(kept)));
         }
     }
     forwarded

@@ -219,9 +219,10 @@ pub struct InputReading {
 /// Something the server tells a client without being asked (Id 0).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// The set of devices changed. Carries the full new list; v0–v3 rendering diffs it against
-    /// the list the session last saw (DeviceAdded / DeviceRemoved), v4 sends it whole.
-    DeviceListChanged(Vec<DeviceInfo>),
+    /// The set of devices changed. Carries the full new list, one copy shared by every
+    /// session; v0–v3 rendering diffs it against the list the session last saw (DeviceAdded /
+    /// DeviceRemoved), v4 sends it whole.
+    DeviceListChanged(std::sync::Arc<Vec<DeviceInfo>>),
     /// Every scanning DCM has finished.
     ScanningFinished,
     /// A reading from a subscription of this client.

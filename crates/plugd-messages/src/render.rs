@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn device_list_changed_events_are_left_to_device_list_changed() {
-        let event_in = Event::DeviceListChanged(vec![fixtures::example_toy()]);
+        let event_in = Event::DeviceListChanged(std::sync::Arc::new(vec![fixtures::example_toy()]));
         assert!(event(SpecVersion::V4, &event_in).is_empty());
         assert!(event(SpecVersion::V1, &event_in).is_empty());
     }

@@ -497,8 +497,11 @@ impl Handler<DeviceManagerEvent> for Server {
     fn handle(&mut self, event: DeviceManagerEvent, _: &mut Self::Context) {
         match event {
             DeviceManagerEvent::DeviceListChanged(devices) => {
-                self.devices = Arc::new(devices.clone());
-                self.broadcast(&ServerEvent::Event(Event::DeviceListChanged(devices)));
+                // One copy for every session: the broadcast clones the Arc, not the list.
+                self.devices = Arc::new(devices);
+                self.broadcast(&ServerEvent::Event(Event::DeviceListChanged(
+                    self.devices.clone(),
+                )));
             }
             DeviceManagerEvent::ScanningFinished => {
                 self.broadcast(&ServerEvent::Event(Event::ScanningFinished));

@@ -13,6 +13,7 @@ use plugd_messages::{
     Request, SpecVersion,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Per-client message limits (each a command-line flag; docs/security.md).
@@ -134,8 +135,9 @@ enum State {
     Active {
         version: SpecVersion,
         converter: Converter,
-        /// The device list as this client last saw it (for DeviceAdded/Removed diffs).
-        devices: Vec<DeviceInfo>,
+        /// The device list as this client last saw it (for DeviceAdded/Removed diffs); the
+        /// list the Server broadcast, shared with every other session.
+        devices: Arc<Vec<DeviceInfo>>,
     },
 }
 
@@ -291,14 +293,14 @@ impl ClientSession {
         version: SpecVersion,
         server_name: &str,
         max_ping_time_ms: u32,
-        devices: &[DeviceInfo],
+        devices: &Arc<Vec<DeviceInfo>>,
     ) -> String {
         let mut converter = Converter::default();
         converter.set_devices(devices);
         self.state = State::Active {
             version,
             converter,
-            devices: devices.to_vec(),
+            devices: devices.clone(),
         };
         render::server_info(version, id, server_name, max_ping_time_ms)
     }
@@ -425,7 +427,7 @@ impl ClientSession {
                     .retain(|key| current.iter().any(|device| device.index == key.device()));
                 let frames = render::device_list_changed(*version, devices, current);
                 converter.set_devices(current);
-                devices.clone_from(current);
+                *devices = current.clone();
                 frames
             }
             other => render::event(*version, other),
@@ -570,7 +572,13 @@ mod tests {
     #[test]
     fn output_cmds_for_one_device_in_one_frame_become_one_batch() {
         let mut session = ClientSession::new();
-        session.accept(1, SpecVersion::V4, "s", 0, &[device(0), device(1)]);
+        session.accept(
+            1,
+            SpecVersion::V4,
+            "s",
+            0,
+            &Arc::new(vec![device(0), device(1)]),
+        );
         let frame = r#"[
             {"OutputCmd":{"Id":2,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":5}}}},
             {"OutputCmd":{"Id":3,"DeviceIndex":0,"FeatureIndex":1,"Command":{"Vibrate":{"Value":6}}}},
@@ -604,7 +612,7 @@ mod tests {
 
     fn limited(limits: MessageLimits) -> ClientSession {
         let mut session = ClientSession::with_limits(limits);
-        session.accept(1, SpecVersion::V4, "s", 0, &[device(0)]);
+        session.accept(1, SpecVersion::V4, "s", 0, &Arc::new(vec![device(0)]));
         session
     }
 

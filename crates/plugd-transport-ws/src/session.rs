@@ -11,7 +11,7 @@ use actix::prelude::*;
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 use plugd_core::SessionId;
-use plugd_messages::{render, MessageError};
+use plugd_messages::{render, Event, MessageError};
 use plugd_server::session::{HandshakeStep, MessageLimits, SubscriptionKey};
 use plugd_server::{
     ClientRequest, ClientSession, Connect, Disconnect, FrameStep, Handshake, ReplyQueue, Server,
@@ -56,6 +56,10 @@ pub struct Session {
     id: Option<SessionId>,
     logic: ClientSession,
     replies: ReplyQueue,
+    /// The newest device list not yet rendered for this client. Lists that arrive while one
+    /// waits replace it, so a burst of device changes costs this client one render, not one
+    /// per change (the v0–v3 DeviceAdded/Removed diff is taken from what it last saw).
+    pending_devices: Option<Event>,
     last_heard: Instant,
 }
 
@@ -68,7 +72,30 @@ impl Session {
             id: None,
             logic: ClientSession::with_limits(limits.messages),
             replies: ReplyQueue::default(),
+            pending_devices: None,
             last_heard: Instant::now(),
+        }
+    }
+
+    /// Renders the waiting device list, if any, before anything that must come after it.
+    fn flush_device_list(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        if let Some(event) = self.pending_devices.take() {
+            self.send_event(&event, ctx);
+        }
+    }
+
+    /// An event's frames, behind any reply still outstanding.
+    fn send_event(&mut self, event: &Event, ctx: &mut ws::WebsocketContext<Self>) {
+        // An event caused by a request (ScanningFinished after StartScanning, a DeviceList after
+        // a stop) must not overtake that request's reply: while replies are outstanding, events
+        // queue behind them.
+        for frame in self.logic.event(event) {
+            if self.replies.outstanding() == 0 {
+                ctx.text(frame);
+            } else {
+                let slot = self.replies.reserve();
+                self.send_in_order(slot, frame, ctx);
+            }
         }
     }
 
@@ -80,6 +107,8 @@ impl Session {
             self.on_handshake_frame(session, text, ctx);
             return;
         }
+        // The client acts on the devices it was shown: show it the newest list first.
+        self.flush_device_list(ctx);
         for step in self.logic.frame(text) {
             match step {
                 FrameStep::Answer(frame) => {
@@ -112,6 +141,8 @@ impl Session {
                         if let (Some(key), Err(_)) = (subscription, &result) {
                             session.logic.subscription_failed(key);
                         }
+                        // A reply may name devices of a list still waiting: that list first.
+                        session.flush_device_list(ctx);
                         for (slot, id) in slots {
                             let frame = session.logic.render_result(id, &shape, &result);
                             session.send_in_order(slot, frame, ctx);
@@ -276,18 +307,17 @@ impl Handler<ServerEvent> for Session {
 
     fn handle(&mut self, event: ServerEvent, ctx: &mut Self::Context) {
         match event {
-            ServerEvent::Event(event) => {
-                // An event caused by a request (ScanningFinished after StartScanning, a
-                // DeviceList after a stop) must not overtake that request's reply: while replies
-                // are outstanding, events queue behind them.
-                for frame in self.logic.event(&event) {
-                    if self.replies.outstanding() == 0 {
-                        ctx.text(frame);
-                    } else {
-                        let slot = self.replies.reserve();
-                        self.send_in_order(slot, frame, ctx);
-                    }
+            ServerEvent::Event(event @ Event::DeviceListChanged(_)) => {
+                // Rendered once the events already queued for this actor have been seen (the
+                // flush message goes behind them); a newer list replaces a waiting one.
+                if self.pending_devices.replace(event).is_none() {
+                    ctx.notify(FlushDeviceList);
                 }
+            }
+            ServerEvent::Event(event) => {
+                // Events keep their order: a waiting list goes out before a later event.
+                self.flush_device_list(ctx);
+                self.send_event(&event, ctx);
             }
             ServerEvent::PingedOut => {
                 ctx.text(self.logic.pinged_out());
@@ -301,6 +331,19 @@ impl Handler<ServerEvent> for Session {
                 ctx.stop();
             }
         }
+    }
+}
+
+/// Internal: render the device list that is waiting (see `Session::pending_devices`).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct FlushDeviceList;
+
+impl Handler<FlushDeviceList> for Session {
+    type Result = ();
+
+    fn handle(&mut self, _: FlushDeviceList, ctx: &mut Self::Context) {
+        self.flush_device_list(ctx);
     }
 }
 

@@ -70,6 +70,15 @@ pub struct Cli {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub max_clients: usize,
 
+    /// Threads serving the client and device sockets. 1 (the default): sockets, routing and
+    /// every device share one thread, so a command never waits for another thread to wake up
+    /// (lowest latency; one core's worth of work, plenty for a home and for 1,000 clients at
+    /// 20 commands/s). N > 1: the sockets are spread over N threads and routing and devices
+    /// run on the main thread — more throughput with thousands of busy clients, at the cost of
+    /// two thread hand-offs per command (docs/benchmarks.md).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub worker_threads: u16,
+
     /// Device database to use instead of the built-in one (published v4 or v5 format).
     #[arg(long, value_name = "FILE")]
     pub device_config_file: Option<PathBuf>,

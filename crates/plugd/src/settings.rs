@@ -20,6 +20,8 @@ pub struct Settings {
     pub client_address: SocketAddr,
     /// Where simulated devices connect, if enabled.
     pub device_address: Option<SocketAddr>,
+    /// Threads for the sockets (`--worker-threads`); 1: everything on one thread.
+    pub worker_threads: usize,
     /// Server name and ping time.
     pub server: ServerSettings,
     /// Database and user config.
@@ -197,6 +199,7 @@ impl Settings {
         tracing::info!(summary = %loaded.summary, "device config loaded");
         Ok(Settings {
             client_address: SocketAddr::new(host, cli.websocket_port),
+            worker_threads: usize::from(cli.worker_threads),
             device_address: cli.use_device_websocket_server.then(|| {
                 SocketAddr::new(
                     IpAddr::V4(Ipv4Addr::LOCALHOST),

@@ -104,12 +104,14 @@ const LISTEN_BACKLOG: u32 = 4096;
 
 /// Starts every actor and listener.
 ///
-/// The client WebSocket (with the dashboard and REST routes), the device WebSocket, the
-/// Server, the DeviceManager and every Device run on **one** thread: the single worker of the
-/// listeners' actix server, which builds them when it starts. A command then goes from the
-/// client's frame to the device's bytes without crossing a thread (each crossing is a
-/// thread wake-up, tens of microseconds on a VM; docs/benchmarks.md). Blocking hardware
-/// libraries keep their own threads; the web hub and the REST port have theirs.
+/// With `--worker-threads 1` (the default) the client WebSocket (with the dashboard and REST
+/// routes), the device WebSocket, the Server, the DeviceManager and every Device run on **one**
+/// thread: the single worker of the listeners' actix server, which builds them when it starts.
+/// A command then goes from the client's frame to the device's bytes without crossing a
+/// thread (each crossing is a thread wake-up, tens of microseconds on a VM;
+/// docs/benchmarks.md). With N > 1 the core is started here, on the main thread, and the
+/// sockets are spread over N workers. Blocking hardware libraries keep their own threads; the
+/// web hub and the REST port have theirs.
 ///
 /// # Errors
 /// A port that cannot be bound; a failure while the worker starts the core.
@@ -141,9 +143,19 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let limits = settings.client_limits;
     let access = settings.client_access.clone();
     let rest_api_address = settings.rest_api_address;
+    let workers = settings.worker_threads.max(1);
 
-    let parts = std::sync::Arc::new(std::sync::Mutex::new(Some(CoreParts { settings })));
     let core_cell: std::sync::Arc<tokio::sync::OnceCell<Core>> = Default::default();
+    // With several socket threads the core runs on this (the main) thread, started now; with
+    // one, that thread starts it below.
+    let (prebuilt, parts) = if workers > 1 {
+        let core = start_core(CoreParts { settings }).await?;
+        let _ = core_cell.set(core.clone());
+        (Some(core), None)
+    } else {
+        (None, Some(CoreParts { settings }))
+    };
+    let parts = std::sync::Arc::new(std::sync::Mutex::new(parts));
     let (core_sender, core_receiver) = tokio::sync::oneshot::channel::<Core>();
     let core_sender = std::sync::Arc::new(std::sync::Mutex::new(Some(core_sender)));
     // Builds the core on the calling thread (the worker), once, whichever listener asks first.
@@ -170,7 +182,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
 
     let mut builder = actix_server::Server::build()
-        .workers(1)
+        .workers(workers)
         .backlog(LISTEN_BACKLOG)
         .disable_signals();
     {
@@ -250,9 +262,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let listeners = builder.run();
     let mut http_servers = vec![listeners.handle()];
     actix_rt::spawn(listeners);
-    let core = core_receiver
-        .await
-        .map_err(|_| anyhow::anyhow!("plugd could not start (see the log above)"))?;
+    let core = match prebuilt {
+        Some(core) => core,
+        None => core_receiver
+            .await
+            .map_err(|_| anyhow::anyhow!("plugd could not start (see the log above)"))?,
+    };
 
     tracing::info!("clients: {scheme}://{client_address}/");
     println!("plugd listening: clients {scheme}://{client_address}/");
