@@ -424,3 +424,83 @@ fn deny_without_a_user_config_file_is_refused_with_a_reason() {
         reply.body
     );
 }
+
+/// Writes `value` as the user device config.
+fn write_user_config(path: &std::path::Path, value: &Value) {
+    std::fs::write(path, value.to_string()).expect("write the user config");
+}
+
+#[test]
+fn rest_reload_applies_a_new_user_config_refuses_a_broken_one_and_disturbs_nobody() {
+    let folder = std::env::temp_dir().join(format!("plugd-web-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).expect("scratch folder");
+    let user = folder.join("user.json");
+    write_user_config(
+        &user,
+        &json!({"version": {"major": 4, "minor": 0}, "user_configs": {}}),
+    );
+    let plugd = Plugd::start(&[
+        "--user-device-config-file",
+        user.to_str().expect("utf-8 path"),
+    ]);
+    let base = base_url(&plugd.client_url);
+    let (mut client, _) = Client::handshake(&plugd, 4);
+    let mut toy = lovense(&plugd, "Z", "AA:00:00:00:00:01");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+    let vibrate = |client: &mut Client, value: u32| {
+        let reply = client.request(
+            "OutputCmd",
+            json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": value}}}),
+        );
+        assert_eq!(support::message_name(&reply), "Ok", "{reply}");
+    };
+    vibrate(&mut client, 4);
+    assert_eq!(toy.expect_write_text("Vibrate:4;"), "Vibrate:4;");
+
+    // A deny for another address, applied by the REST reload.
+    write_user_config(
+        &user,
+        &json!({"version": {"major": 4, "minor": 0}, "user_configs": {"devices": [{
+            "identifier": {"protocol": "lovense", "identifier": "Z", "address": "AA:00:00:00:00:02"},
+            "config": {"id": "a0000000-0000-4000-8000-00000000000a",
+                       "base_id": "a0000000-0000-4000-8000-00000000000b",
+                       "features": [],
+                       "user_config": {"allow": false, "deny": true, "index": 5}}}]}}),
+    );
+    let reply = put(&base, "/api/v1/reload");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply.json()["reloaded"]
+            .as_str()
+            .is_some_and(|summary| summary.contains("1 device entries")),
+        "{}",
+        reply.body
+    );
+    let (_denied, answer) = support::SimDevice::btle(&plugd, "LVS-Z02", "AA:00:00:00:00:02");
+    assert_eq!(support::message_name(&answer), "Rejected", "{answer}");
+    // The connected toy and client were not disturbed.
+    vibrate(&mut client, 6);
+    assert_eq!(toy.expect_write_text("Vibrate:6;"), "Vibrate:6;");
+
+    // A broken file is refused with its name and line; the deny stays in force.
+    std::fs::write(
+        &user,
+        "{\n  \"version\": {\"major\": 4, \"minor\": 0},\n  \"user_configs\": [\n",
+    )
+    .expect("write");
+    let reply = put(&base, "/api/v1/reload");
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(
+        reply.json()["error"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("user.json: line")),
+        "{}",
+        reply.body
+    );
+    let (_still_denied, answer) = support::SimDevice::btle(&plugd, "LVS-Z03", "AA:00:00:00:00:02");
+    assert_eq!(support::message_name(&answer), "Rejected", "{answer}");
+    vibrate(&mut client, 8);
+    assert_eq!(toy.expect_write_text("Vibrate:8;"), "Vibrate:8;");
+    let _ = std::fs::remove_dir_all(&folder);
+}

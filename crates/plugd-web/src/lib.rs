@@ -121,6 +121,8 @@ pub fn api_routes(config: &mut web::ServiceConfig) {
             .route("/stop-scanning", web::get().to(api::stop_scanning))
             .route("/stop-scanning", web::put().to(api::stop_scanning))
             .route("/status", web::get().to(api::status))
+            .route("/reload", web::put().to(user_rules::reload))
+            .route("/reload", web::post().to(user_rules::reload))
             .route("/events", web::get().to(api::server_events))
             .route("/devices", web::get().to(api::list_devices))
             .route("/devices/stop", web::put().to(api::stop_all))

@@ -145,6 +145,34 @@ async fn apply(state: &WebState, index: u32, allow: bool, deny: bool) -> Result<
     Ok(())
 }
 
+/// `PUT /api/v1/reload` (plugd's own): what SIGHUP does — the config file, the device database
+/// and the user device config are read again. 200 with the new configuration's summary; 422
+/// with the reason (file, line, JSON path) when a file does not load, the previous
+/// configuration staying in force. Connected clients and devices are not touched.
+pub async fn reload(state: web::Data<WebState>) -> HttpResponse {
+    let Some(config) = &state.device_config else {
+        return HttpResponse::ServiceUnavailable().json(json!({
+            "error": "this plugd has no device configuration to reload"
+        }));
+    };
+    match config.send(ReloadDeviceConfig).await {
+        Ok(Ok(summary)) => {
+            tracing::info!(%summary, "device config reloaded through the REST API");
+            HttpResponse::Ok().json(json!({ "reloaded": summary }))
+        }
+        Ok(Err(reason)) => {
+            tracing::warn!(%reason, "REST reload refused; the previous configuration stays");
+            HttpResponse::UnprocessableEntity().json(json!({
+                "error": reason,
+                "kept": "the previous configuration stays in force",
+            }))
+        }
+        Err(_) => HttpResponse::ServiceUnavailable().json(json!({
+            "error": "plugd is shutting down"
+        })),
+    }
+}
+
 /// `PUT /api/v1/devices/{index}/deny` (plugd's own).
 pub async fn deny(state: web::Data<WebState>, path: web::Path<u32>) -> HttpResponse {
     match apply(&state, path.into_inner(), false, true).await {
