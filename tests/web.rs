@@ -504,3 +504,29 @@ fn rest_reload_applies_a_new_user_config_refuses_a_broken_one_and_disturbs_nobod
     assert_eq!(toy.expect_write_text("Vibrate:8;"), "Vibrate:8;");
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+#[test]
+fn the_clients_list_shows_each_clients_address() {
+    let plugd = Plugd::start(&[]);
+    let base = base_url(&plugd.client_url);
+    let (client, _) = Client::handshake(&plugd, 4);
+    let address = client
+        .peer
+        .local_address()
+        .expect("a plain TCP client")
+        .to_string();
+    let status = get(&base, "/api/v1/status").json();
+    let clients = status["clients"].as_array().cloned().unwrap_or_default();
+    let listed = clients
+        .iter()
+        .find(|entry| entry["name"] == "plugd-test")
+        .unwrap_or_else(|| panic!("the test client is not listed: {status}"));
+    assert_eq!(listed["address"], json!(address), "{status}");
+    // The dashboard's own built-in client has no address.
+    assert!(
+        clients
+            .iter()
+            .any(|entry| entry["observer"] == json!(true) && entry["address"].is_null()),
+        "{status}"
+    );
+}

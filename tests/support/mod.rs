@@ -166,6 +166,14 @@ impl Peer {
         Peer { socket }
     }
 
+    /// This end's address (what plugd sees as the client's address).
+    pub fn local_address(&self) -> Option<std::net::SocketAddr> {
+        match self.socket.get_ref() {
+            MaybeTlsStream::Plain(stream) => stream.local_addr().ok(),
+            _ => None,
+        }
+    }
+
     /// Sends a text frame.
     pub fn send_text(&mut self, text: &str) {
         self.socket

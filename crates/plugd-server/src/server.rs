@@ -60,6 +60,8 @@ pub enum ServerEvent {
 pub struct Connect {
     /// Where this client's events go.
     pub events: Recipient<ServerEvent>,
+    /// The client's address as its transport saw it (`ip:port`), for the clients list.
+    pub address: Option<std::net::SocketAddr>,
 }
 
 /// The client's RequestServerInfo, already parsed.
@@ -141,6 +143,8 @@ pub struct ClientSummary {
     pub handshake: Option<(String, u32)>,
     /// A built-in observer (the web dashboard), not a remote client.
     pub observer: bool,
+    /// The client's address (`ip:port`); `None` for built-in observers.
+    pub address: Option<std::net::SocketAddr>,
 }
 
 /// A request finished: count it (sent by the Server to itself).
@@ -174,6 +178,8 @@ struct Client {
     handshake: Option<(String, SpecVersion)>,
     /// A built-in observer ([`ConnectObserver`]).
     observer: bool,
+    /// Where the client connected from.
+    address: Option<std::net::SocketAddr>,
 }
 
 /// The actor. See the module doc.
@@ -254,6 +260,7 @@ impl Handler<Connect> for Server {
                 events: message.events,
                 handshake: None,
                 observer: false,
+                address: message.address,
             },
         );
         tracing::debug!(%session, clients = self.clients.len(), "client connected");
@@ -273,6 +280,7 @@ impl Handler<ConnectObserver> for Server {
                 events: message.events,
                 handshake: None,
                 observer: true,
+                address: None,
             },
         );
         MessageResult(session)
@@ -293,6 +301,7 @@ impl Handler<ServerStatus> for Server {
                     .as_ref()
                     .map(|(name, version)| (name.clone(), version.number())),
                 observer: client.observer,
+                address: client.address,
             })
             .collect();
         clients.sort_by_key(|client| client.session);

@@ -56,6 +56,8 @@ pub struct Session {
     id: Option<SessionId>,
     logic: ClientSession,
     replies: ReplyQueue,
+    /// Where the client connected from (told to the Server for the clients list).
+    peer: Option<std::net::SocketAddr>,
     /// The newest device list not yet rendered for this client. Lists that arrive while one
     /// waits replace it, so a burst of device changes costs this client one render, not one
     /// per change (the v0–v3 DeviceAdded/Removed diff is taken from what it last saw).
@@ -72,9 +74,16 @@ impl Session {
             id: None,
             logic: ClientSession::with_limits(limits.messages),
             replies: ReplyQueue::default(),
+            peer: None,
             pending_devices: None,
             last_heard: Instant::now(),
         }
+    }
+
+    /// The client's address, as the socket saw it.
+    pub fn from_peer(mut self, peer: Option<std::net::SocketAddr>) -> Self {
+        self.peer = peer;
+        self
     }
 
     /// Renders the waiting device list, if any, before anything that must come after it.
@@ -236,6 +245,7 @@ impl Actor for Session {
         self.server
             .send(Connect {
                 events: ctx.address().recipient(),
+                address: self.peer,
             })
             .into_actor(self)
             .map(|result, session, ctx| match result {
@@ -377,7 +387,7 @@ pub async fn client_socket_route(
         }
     }
     ws::WsResponseBuilder::new(
-        Session::new(server.get_ref().clone(), *limits.get_ref()),
+        Session::new(server.get_ref().clone(), *limits.get_ref()).from_peer(request.peer_addr()),
         &request,
         stream,
     )

@@ -59,9 +59,8 @@ fn client_json(client: &ClientSummary) -> Value {
         "name": client.handshake.as_ref().map(|(name, _)| name.clone()),
         "spec_version": client.handshake.as_ref().map(|(_, version)| *version),
         "observer": client.observer,
-        // The Server knows clients only as recipients; the transport does not tell it the peer
-        // address yet.
-        "address": Value::Null,
+        // As the client's socket saw it (`ip:port`); built-in observers have none.
+        "address": client.address.map(|address| address.to_string()),
     })
 }
 
