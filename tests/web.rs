@@ -530,3 +530,83 @@ fn the_clients_list_shows_each_clients_address() {
         "{status}"
     );
 }
+
+/// Waits for a v4 DeviceList event whose device `index` has `DeviceDisplayName` `name`.
+fn wait_for_display_name(client: &mut Client, index: u64, name: &str) {
+    for _ in 0..20 {
+        let event = client.event("DeviceList");
+        if event["DeviceList"]["Devices"][index.to_string()]["DeviceDisplayName"] == json!(name) {
+            return;
+        }
+    }
+    panic!("no DeviceList with DeviceDisplayName {name}");
+}
+
+#[test]
+fn rename_writes_the_user_config_renames_the_live_device_and_refuses_bad_names() {
+    let folder = std::env::temp_dir().join(format!("plugd-web-rename-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).expect("scratch folder");
+    let user = folder.join("user.json");
+    write_user_config(
+        &user,
+        &json!({"version": {"major": 4, "minor": 0}, "user_configs": {}}),
+    );
+    let plugd = Plugd::start(&[
+        "--user-device-config-file",
+        user.to_str().expect("utf-8 path"),
+    ]);
+    let base = base_url(&plugd.client_url);
+    let (mut client, _) = Client::handshake(&plugd, 4);
+    let toy = lovense(&plugd, "Z", "AA:00:00:00:00:21");
+    wait_for_devices(&base, 1);
+    let index = index_named(&base, "Lovense Hush");
+    let path = format!("/api/v1/devices/{index}/display-name");
+
+    let reply = web_http::request_with_body(
+        &base,
+        "PUT",
+        &path,
+        r#"{"display_name": "  Desk Hush "}"#,
+        WAIT,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    // Live: v4 clients get a new list with the name at once.
+    wait_for_display_name(&mut client, index, "Desk Hush");
+    // Written: the user config holds it for the device's address.
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&user).expect("user config written"))
+            .expect("JSON");
+    let entry = &written["user_configs"]["devices"][0];
+    assert_eq!(
+        entry["identifier"]["address"], "AA:00:00:00:00:21",
+        "{written}"
+    );
+    assert_eq!(
+        entry["config"]["user_config"]["display_name"], "Desk Hush",
+        "{written}"
+    );
+
+    // Bad names are refused with a reason and change nothing.
+    for body in [
+        format!(r#"{{"display_name": "{}"}}"#, "x".repeat(65)),
+        r#"{"display_name": "bell\u0007"}"#.to_string(),
+    ] {
+        let reply = web_http::request_with_body(&base, "PUT", &path, &body, WAIT);
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+        assert!(reply.body.contains("display name"), "{}", reply.body);
+    }
+    let reply = web_http::request_with_body(
+        &base,
+        "PUT",
+        "/api/v1/devices/99/display-name",
+        r#"{"display_name": "Nobody"}"#,
+        WAIT,
+    );
+    assert_eq!(reply.status, 404, "{}", reply.body);
+
+    // The name stays with the address: the toy comes back under it.
+    drop(toy);
+    let _back = lovense(&plugd, "Z", "AA:00:00:00:00:21");
+    wait_for_display_name(&mut client, index, "Desk Hush");
+    let _ = std::fs::remove_dir_all(&folder);
+}

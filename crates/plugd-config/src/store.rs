@@ -89,6 +89,9 @@ struct AddressRule {
     allow: bool,
     deny: bool,
     index: u32,
+    /// The user's name for the device (an entry that carries only rules may carry it too:
+    /// what the dashboard's rename writes).
+    display_name: Option<String>,
 }
 
 impl DeviceConfigStore {
@@ -150,6 +153,7 @@ impl DeviceConfigStore {
                 allow: entry.settings.allow,
                 deny: entry.settings.deny,
                 index: entry.settings.index.unwrap_or_default(),
+                display_name: entry.settings.display_name.clone(),
             });
             let key = UserDeviceKey {
                 protocol: entry.protocol.clone(),
@@ -389,7 +393,11 @@ impl DeviceConfigStore {
                 .simulated_devices
                 .iter()
                 .find(|entry| entry.address == address)
-                .and_then(|entry| entry.display_name.clone()),
+                .and_then(|entry| entry.display_name.clone())
+                .or_else(|| {
+                    self.rules_for(address)
+                        .find_map(|rule| rule.display_name.clone())
+                }),
             index: self.reserved_index(address),
             allow: self.rules_for(address).any(|rule| rule.allow),
             deny: self.rules_for(address).any(|rule| rule.deny),

@@ -475,6 +475,35 @@ impl Handler<DisconnectDevice> for DeviceManager {
     }
 }
 
+/// Give a connected device the user's name for it (the dashboard's rename), or take it away
+/// (`None`). Clients are told through a new device list; the name for later connections
+/// comes from the user device config the caller wrote.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ButtplugError>")]
+pub struct RenameDevice {
+    /// The device.
+    pub index: DeviceIndex,
+    /// Its new display name.
+    pub display_name: Option<String>,
+}
+
+impl Handler<RenameDevice> for DeviceManager {
+    type Result = Result<(), ButtplugError>;
+
+    fn handle(&mut self, message: RenameDevice, _: &mut Self::Context) -> Self::Result {
+        let live = self
+            .devices
+            .get_mut(&message.index)
+            .ok_or(DeviceError::DeviceNotAvailable(message.index.0))?;
+        if live.info.display_name != message.display_name {
+            live.info.display_name = message.display_name;
+            tracing::info!(index = message.index.0, display_name = ?live.info.display_name, "device renamed");
+            self.emit_list();
+        }
+        Ok(())
+    }
+}
+
 /// Every announced device's live state (levels, protocol, transport, bytes written), for
 /// observers such as the web dashboard. Read-only; a device that does not answer is left out.
 #[derive(Debug, Message)]

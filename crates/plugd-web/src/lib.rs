@@ -130,6 +130,10 @@ pub fn api_routes(config: &mut web::ServiceConfig) {
             .route("/devices/{index}/stop", web::put().to(api::stop_device))
             .route("/devices/{index}/deny", web::put().to(user_rules::deny))
             .route("/devices/{index}/allow", web::put().to(user_rules::allow))
+            .route(
+                "/devices/{index}/display-name",
+                web::put().to(user_rules::rename),
+            )
             .route("/devices/{index}/events", web::get().to(api::device_events))
             .route(
                 "/devices/{index}/features",

@@ -1,15 +1,17 @@
-//! Allow and deny a connected device from the web: the rule is written to the user device
+//! Allow, deny and rename a connected device from the web: the rule is written to the user device
 //! config (`--user-device-config-file`, replaced atomically: temporary file, fsync, rename),
 //! the DeviceConfig reloads it, and a denied device is disconnected at once (its outputs are
 //! stopped first); it is refused when it comes back. Allowing a device starts an allow-list:
-//! from then on only allowed addresses connect (the user config's rule).
+//! from then on only allowed addresses connect (the user config's rule). A rename is written
+//! the same way and given to the connected device at once (`RenameDevice`): clients get a new
+//! device list (v4 at once; v0–v3 see the name at their next RequestDeviceList).
 
 use crate::api::error_response;
 use crate::snapshot::observe;
 use crate::WebState;
 use actix_web::{web, HttpResponse};
 use plugd_core::DeviceIndex;
-use plugd_device::device_manager::DisconnectDevice;
+use plugd_device::device_manager::{DisconnectDevice, RenameDevice};
 use plugd_device::ReloadDeviceConfig;
 use plugd_messages::{ButtplugError, DeviceError, MessageError, UnknownError};
 use serde_json::{json, Value};
@@ -29,6 +31,49 @@ pub fn set_rule(
     allow: bool,
     deny: bool,
 ) -> Result<String, String> {
+    edit_entry(text, protocol, address, index, |settings| {
+        settings.insert("allow".to_string(), json!(allow));
+        settings.insert("deny".to_string(), json!(deny));
+    })
+}
+
+/// Sets (or, with `None`, removes) the `display_name` of `protocol` + `address` in the user
+/// config text, like [`set_rule`] keeping everything else.
+///
+/// # Errors
+/// As [`set_rule`].
+pub fn set_display_name(
+    text: Option<&str>,
+    protocol: &str,
+    address: &str,
+    index: u32,
+    display_name: Option<&str>,
+) -> Result<String, String> {
+    edit_entry(
+        text,
+        protocol,
+        address,
+        index,
+        |settings| match display_name {
+            Some(name) => {
+                settings.insert("display_name".to_string(), json!(name));
+            }
+            None => {
+                settings.remove("display_name");
+            }
+        },
+    )
+}
+
+/// Finds (or adds) the device entry for `protocol` + `address` and lets `change` edit its
+/// `config.user_config` object.
+fn edit_entry(
+    text: Option<&str>,
+    protocol: &str,
+    address: &str,
+    index: u32,
+    change: impl FnOnce(&mut serde_json::Map<String, Value>),
+) -> Result<String, String> {
     let mut root: Value = match text.map(str::trim).filter(|text| !text.is_empty()) {
         Some(text) => serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?,
         None => json!({"version": {"major": 4, "minor": 0}}),
@@ -46,21 +91,14 @@ pub fn set_rule(
         .or_insert_with(|| json!([]))
         .as_array_mut()
         .ok_or_else(|| "user_configs.devices is not a list".to_string())?;
-    let existing = devices.iter_mut().find(|entry| {
+    let position = devices.iter().position(|entry| {
         entry["identifier"]["address"] == address && entry["identifier"]["protocol"] == protocol
     });
-    match existing {
-        Some(entry) => {
-            let settings = &mut entry["config"]["user_config"];
-            if !settings.is_object() {
-                *settings = json!({"index": index});
-            }
-            settings["allow"] = json!(allow);
-            settings["deny"] = json!(deny);
-        }
+    let position = match position {
+        Some(position) => position,
         None => {
             // Ids the database does not have: the entry carries the address rules only (the
-            // store keeps allow/deny/index of entries whose base it cannot find).
+            // store keeps allow/deny/index/display_name of entries whose base it cannot find).
             let tag = address
                 .bytes()
                 .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
@@ -73,41 +111,50 @@ pub fn set_rule(
                     "id": format!("0eb00000-0000-4000-8000-{tag:012x}"),
                     "base_id": format!("0eb00000-0000-4000-8001-{tag:012x}"),
                     "features": [],
-                    "user_config": {"allow": allow, "deny": deny, "index": index},
+                    "user_config": {"allow": false, "deny": false, "index": index},
                 },
             }));
+            devices.len() - 1
         }
+    };
+    let settings = &mut devices[position]["config"]["user_config"];
+    if !settings.is_object() {
+        *settings = json!({"allow": false, "deny": false, "index": index});
+    }
+    if let Some(settings) = settings.as_object_mut() {
+        change(settings);
     }
     serde_json::to_string_pretty(&root).map_err(|error| error.to_string())
 }
 
-fn write_rule(
+/// Reads the user config file (missing: none yet), edits its text and replaces it atomically.
+fn rewrite(
     path: &Path,
-    protocol: &str,
-    address: &str,
-    index: u32,
-    allow: bool,
-    deny: bool,
+    edit: impl FnOnce(Option<&str>) -> Result<String, String>,
 ) -> Result<(), String> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => Some(text),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(error) => return Err(format!("{}: {error}", path.display())),
     };
-    let updated = set_rule(text.as_deref(), protocol, address, index, allow, deny)
-        .map_err(|error| format!("{}: {error}", path.display()))?;
+    let updated = edit(text.as_deref()).map_err(|error| format!("{}: {error}", path.display()))?;
     plugd_config::write_atomic(path, updated.as_bytes())
         .map_err(|error| format!("{}: {error}", path.display()))
 }
 
-async fn apply(state: &WebState, index: u32, allow: bool, deny: bool) -> Result<(), ButtplugError> {
-    let Some(path) = state.user_config_file.clone() else {
-        return Err(MessageError::InvalidMessageContents(
-            "plugd was started without --user-device-config-file: there is no file to write the rule to"
+/// The user config file, or the refusal when plugd has none.
+fn user_config_file(state: &WebState) -> Result<std::path::PathBuf, ButtplugError> {
+    state.user_config_file.clone().ok_or_else(|| {
+        MessageError::InvalidMessageContents(
+            "plugd was started without --user-device-config-file: there is no file to write to"
                 .to_string(),
         )
-        .into());
-    };
+        .into()
+    })
+}
+
+async fn apply(state: &WebState, index: u32, allow: bool, deny: bool) -> Result<(), ButtplugError> {
+    let path = user_config_file(state)?;
     let snapshot = observe(&state.server, &state.device_manager)
         .await
         .ok_or(UnknownError::NoDeviceManager)?;
@@ -115,10 +162,14 @@ async fn apply(state: &WebState, index: u32, allow: bool, deny: bool) -> Result<
         .device(index)
         .ok_or(DeviceError::DeviceNotAvailable(index))?;
     let (protocol, address) = (device.status.protocol.to_string(), device.address.clone());
-    web::block(move || write_rule(&path, &protocol, &address, index, allow, deny))
-        .await
-        .map_err(|error| UnknownError::Other(error.to_string()))?
-        .map_err(UnknownError::Other)?;
+    web::block(move || {
+        rewrite(&path, |text| {
+            set_rule(text, &protocol, &address, index, allow, deny)
+        })
+    })
+    .await
+    .map_err(|error| UnknownError::Other(error.to_string()))?
+    .map_err(UnknownError::Other)?;
     if let Some(config) = &state.device_config {
         config
             .send(ReloadDeviceConfig)
@@ -173,6 +224,91 @@ pub async fn reload(state: web::Data<WebState>) -> HttpResponse {
     }
 }
 
+/// Longest display name accepted, in characters.
+pub const DISPLAY_NAME_LIMIT: usize = 64;
+
+/// A display name as the user typed it: trimmed; empty means "no name". Refused: longer than
+/// [`DISPLAY_NAME_LIMIT`] characters, or containing control characters.
+pub fn checked_display_name(raw: &str) -> Result<Option<String>, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if name.chars().count() > DISPLAY_NAME_LIMIT {
+        return Err(format!(
+            "a display name may have at most {DISPLAY_NAME_LIMIT} characters"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a display name may not contain control characters".to_string());
+    }
+    Ok(Some(name.to_string()))
+}
+
+/// The body of a rename: `{"display_name": "Desk Edge"}` (`null` or `""` removes the name).
+#[derive(Debug, serde::Deserialize)]
+pub struct RenameBody {
+    display_name: Option<String>,
+}
+
+/// `PUT /api/v1/devices/{index}/display-name` (plugd's own): writes the device's display name
+/// to the user device config (atomically) and gives it to the connected device at once; clients
+/// get a new device list. 400 for a name that is too long or has control characters.
+pub async fn rename(
+    state: web::Data<WebState>,
+    path: web::Path<u32>,
+    body: web::Json<RenameBody>,
+) -> HttpResponse {
+    let name = match checked_display_name(body.display_name.as_deref().unwrap_or_default()) {
+        Ok(name) => name,
+        Err(reason) => return error_response(&MessageError::InvalidMessageContents(reason).into()),
+    };
+    match apply_name(&state, path.into_inner(), name).await {
+        Ok(()) => HttpResponse::Ok().finish(),
+        Err(error) => error_response(&error),
+    }
+}
+
+async fn apply_name(
+    state: &WebState,
+    index: u32,
+    display_name: Option<String>,
+) -> Result<(), ButtplugError> {
+    let path = user_config_file(state)?;
+    let snapshot = observe(&state.server, &state.device_manager)
+        .await
+        .ok_or(UnknownError::NoDeviceManager)?;
+    let device = snapshot
+        .device(index)
+        .ok_or(DeviceError::DeviceNotAvailable(index))?;
+    let (protocol, address) = (device.status.protocol.to_string(), device.address.clone());
+    let written = display_name.clone();
+    web::block(move || {
+        rewrite(&path, |text| {
+            set_display_name(text, &protocol, &address, index, written.as_deref())
+        })
+    })
+    .await
+    .map_err(|error| UnknownError::Other(error.to_string()))?
+    .map_err(UnknownError::Other)?;
+    if let Some(config) = &state.device_config {
+        config
+            .send(ReloadDeviceConfig)
+            .await
+            .map_err(|_| UnknownError::NoDeviceManager)?
+            .map_err(UnknownError::Other)?;
+    }
+    state
+        .device_manager
+        .send(RenameDevice {
+            index: DeviceIndex(index),
+            display_name,
+        })
+        .await
+        .map_err(|_| UnknownError::NoDeviceManager)??;
+    Ok(())
+}
+
 /// `PUT /api/v1/devices/{index}/deny` (plugd's own).
 pub async fn deny(state: web::Data<WebState>, path: web::Path<u32>) -> HttpResponse {
     match apply(&state, path.into_inner(), false, true).await {
@@ -192,6 +328,40 @@ pub async fn allow(state: web::Data<WebState>, path: web::Path<u32>) -> HttpResp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_display_name_is_set_kept_beside_the_rules_and_removed() {
+        let denied = set_rule(None, "lovense", "AA:01", 2, false, true).unwrap_or_default();
+        let named = set_display_name(Some(&denied), "lovense", "AA:01", 2, Some("Desk Edge"))
+            .unwrap_or_default();
+        let value: Value = serde_json::from_str(&named).unwrap_or_default();
+        let settings = &value["user_configs"]["devices"][0]["config"]["user_config"];
+        assert_eq!(settings["display_name"], "Desk Edge", "{named}");
+        assert_eq!(settings["deny"], true, "{named}");
+        assert!(
+            plugd_config::UserConfig::from_json(&named).is_ok(),
+            "{named}"
+        );
+        let cleared =
+            set_display_name(Some(&named), "lovense", "AA:01", 2, None).unwrap_or_default();
+        let value: Value = serde_json::from_str(&cleared).unwrap_or_default();
+        let settings = &value["user_configs"]["devices"][0]["config"]["user_config"];
+        assert!(settings.get("display_name").is_none(), "{cleared}");
+        assert_eq!(settings["deny"], true, "{cleared}");
+    }
+
+    #[test]
+    fn display_names_are_trimmed_bounded_and_free_of_control_characters() {
+        assert_eq!(
+            checked_display_name("  Desk Edge "),
+            Ok(Some("Desk Edge".to_string()))
+        );
+        assert_eq!(checked_display_name("   "), Ok(None));
+        assert!(checked_display_name(&"x".repeat(DISPLAY_NAME_LIMIT + 1)).is_err());
+        assert!(checked_display_name(&"é".repeat(DISPLAY_NAME_LIMIT)).is_ok());
+        assert!(checked_display_name("bad\nname").is_err());
+        assert!(checked_display_name("bell\u{7}").is_err());
+    }
 
     #[test]
     fn a_missing_file_becomes_a_v4_user_config_with_one_deny_entry() {

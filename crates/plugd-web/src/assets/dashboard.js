@@ -23,8 +23,13 @@ function text(tag, content, className) {
   return node;
 }
 
-async function put(path) {
-  const response = await fetch(apiUrl(path), { method: "PUT" });
+async function put(path, body) {
+  const init = { method: "PUT" };
+  if (body !== undefined) {
+    init.headers = { "Content-Type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(apiUrl(path), init);
   if (!response.ok) {
     console.warn(path, response.status, await response.text());
   }
@@ -104,6 +109,16 @@ function buildDevice(device) {
     }
   });
   title.append(deny);
+  const rename = text("button", "Rename", "rename");
+  rename.type = "button";
+  rename.title = "Give it your own name (written to the user device config; empty: its product name)";
+  rename.addEventListener("click", async () => {
+    const name = prompt(`New name for ${device.display_name ?? device.name} (empty: ${device.name})`, device.display_name ?? "");
+    if (name === null) return;
+    const response = await put(`/devices/${device.index}/display-name`, { display_name: name });
+    if (!response.ok) alert(`Not renamed: ${(await response.json().catch(() => ({}))).ErrorMessage ?? response.status}`);
+  });
+  title.append(rename);
   card.append(title);
   card.append(text("div", "", "meta"));
   for (const feature of device.features) {
