@@ -290,6 +290,12 @@ pub struct Device {
     hardware_queue: std::collections::VecDeque<QueuedCall>,
     /// Calls handed to the transport and not answered yet.
     hardware_in_flight: usize,
+    /// The bytes that stop every output, worked out when the device became ready: what the
+    /// drop guard sends if this actor ever ends without its orderly stop (a panic in a
+    /// handler), since no protocol code may run then.
+    stop_packet: Vec<HardwareCommand>,
+    /// Set by `stopped`: the orderly end ran (DeviceGone sent, hardware let go).
+    ended_in_order: bool,
 }
 
 /// What a DCM hands over to start a Device.
@@ -346,6 +352,8 @@ impl Device {
             bytes_written: 0,
             hardware_queue: std::collections::VecDeque::new(),
             hardware_in_flight: 0,
+            stop_packet: Vec::new(),
+            ended_in_order: false,
         }
     }
 
@@ -579,6 +587,7 @@ impl Device {
         };
         self.phase = Phase::Ready(Box::new(definition));
         self.init_backlog.clear();
+        self.stop_packet = self.encode_stop_packet();
         if self.protocol.keepalive.is_some() {
             // Keepalive devices keep running their last command on their own: start them from
             // a known state (device-config.md §2.6).
@@ -633,14 +642,13 @@ impl Device {
         self.schedule(changed, false, ctx)
     }
 
-    /// Zeroes every stoppable output (of one feature, or all). Never delayed.
-    fn stop_outputs(
-        &mut self,
+    /// The stoppable outputs: per feature, the first output kind that stops at 0 (what
+    /// `stop_outputs` zeroes).
+    fn stoppable_outputs(
+        definition: &DeviceDefinition,
         feature: Option<FeatureIndex>,
-        ctx: &mut Context<Self>,
-    ) -> Result<Vec<Ack>, ButtplugError> {
-        let definition = self.definition()?;
-        let keys: Vec<OutputKey> = definition
+    ) -> Vec<OutputKey> {
+        definition
             .features
             .iter()
             .filter(|candidate| feature.is_none_or(|index| candidate.index == index))
@@ -654,7 +662,49 @@ impl Device {
                     })
                     .map(|kind| (candidate.index, kind))
             })
+            .collect()
+    }
+
+    /// Every stoppable output at 0, encoded once (a protocol that fails or panics here leaves
+    /// the packet empty: the guard then only lets go of the hardware).
+    fn encode_stop_packet(&self) -> Vec<HardwareCommand> {
+        let Ok(definition) = self.definition() else {
+            return Vec::new();
+        };
+        let keys = Self::stoppable_outputs(definition, None);
+        let zero: OutputState = keys
+            .iter()
+            .map(|key| {
+                (
+                    *key,
+                    OutputValue {
+                        value: 0,
+                        duration: None,
+                    },
+                )
+            })
             .collect();
+        let context = EncodeContext {
+            definition,
+            current: &zero,
+            previous: &OutputState::new(),
+            changed: &keys,
+            session: &self.protocol_session,
+        };
+        let encode = self.protocol.encode;
+        match guarded(self.protocol.name, "encode", || encode(&context)) {
+            Ok(Ok(commands)) => commands,
+            _ => Vec::new(),
+        }
+    }
+
+    /// Zeroes every stoppable output (of one feature, or all). Never delayed.
+    fn stop_outputs(
+        &mut self,
+        feature: Option<FeatureIndex>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Vec<Ack>, ButtplugError> {
+        let keys = Self::stoppable_outputs(self.definition()?, feature);
         self.zero_outputs(keys, ctx)
     }
 
@@ -1024,10 +1074,64 @@ impl Actor for Device {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        self.ended_in_order = true;
         // Calls still waiting for the window go out now, in order (their askers, if any, learn
         // the device is gone), then the Disconnect behind them.
         for queued in std::mem::take(&mut self.hardware_queue) {
             self.hardware.do_send(queued.call);
+        }
+        // Every end that did not stop the outputs first (a panic in a handler: actix still
+        // runs `stopped` when it drops the actor) stops them here, with the packet worked out
+        // when the device became ready — no protocol code runs on this path.
+        if self.last_steps.values().any(|(step, _)| *step != 0) {
+            for command in std::mem::take(&mut self.stop_packet) {
+                self.hardware.do_send(HardwareCall::Command(command));
+            }
+        }
+        self.hardware.do_send(HardwareCall::Disconnect);
+        self.gone_to.do_send(DeviceGone {
+            address: self.identity.address.clone(),
+            index: self.index,
+        });
+    }
+}
+
+/// Test-only (`fault-injection` feature): panic inside a handler, as a bug would.
+#[cfg(feature = "fault-injection")]
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct PanicForTest;
+
+#[cfg(feature = "fault-injection")]
+impl Handler<PanicForTest> for Device {
+    type Result = ();
+
+    fn handle(&mut self, _: PanicForTest, _: &mut Self::Context) {
+        panic!(
+            "fault injected into the device actor for {}",
+            self.identity.address
+        );
+    }
+}
+
+/// The last line of supervision: when a handler panics, actix drops the actor and still runs
+/// `stopped` (which stops the outputs, lets go of the hardware and sends DeviceGone). Should
+/// even that not run (a panic inside `stopped`), this guard does the same with what it has:
+/// the stop packet, the Disconnect, DeviceGone — so a bug in one Device never leaves its toy
+/// running or its entry behind.
+impl Drop for Device {
+    fn drop(&mut self) {
+        if self.ended_in_order {
+            return;
+        }
+        tracing::error!(
+            address = %self.identity.address,
+            index = ?self.index,
+            protocol = self.protocol.name,
+            "device actor ended abnormally (a panic); stopping the device and letting it go"
+        );
+        for command in std::mem::take(&mut self.stop_packet) {
+            self.hardware.do_send(HardwareCall::Command(command));
         }
         self.hardware.do_send(HardwareCall::Disconnect);
         self.gone_to.do_send(DeviceGone {

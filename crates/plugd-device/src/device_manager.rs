@@ -273,6 +273,23 @@ impl Actor for DeviceManager {
             })
             .wait(ctx);
     }
+
+    /// Supervision: actix runs this even after a panic in a handler. Devices must not outlive
+    /// the actor that routes to them: each one still here is told to stop its outputs and let
+    /// go (after an orderly shutdown there are none left).
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if !self.devices.is_empty() {
+            tracing::warn!(
+                devices = self.devices.len(),
+                "the DeviceManager ended with devices connected; stopping them"
+            );
+        }
+        for live in self.devices.values() {
+            live.device.do_send(ShutdownDevice {
+                reason: "the device manager ended",
+            });
+        }
+    }
 }
 
 impl Handler<SubscribeDeviceEvents> for DeviceManager {
@@ -501,6 +518,28 @@ impl Handler<RenameDevice> for DeviceManager {
             self.emit_list();
         }
         Ok(())
+    }
+}
+
+/// Test-only (`fault-injection` feature): make the device at `index` panic inside a handler,
+/// as a bug would, to prove that supervision stops and removes it.
+#[cfg(feature = "fault-injection")]
+#[derive(Debug, Message)]
+#[rtype(result = "bool")]
+pub struct InjectDevicePanic(pub DeviceIndex);
+
+#[cfg(feature = "fault-injection")]
+impl Handler<InjectDevicePanic> for DeviceManager {
+    type Result = bool;
+
+    fn handle(&mut self, message: InjectDevicePanic, _: &mut Self::Context) -> bool {
+        match self.devices.get(&message.0) {
+            Some(live) => {
+                live.device.do_send(crate::device::PanicForTest);
+                true
+            }
+            None => false,
+        }
     }
 }
 

@@ -29,6 +29,11 @@ pub struct ServerSettings {
     /// Most clients connected at once; `None` for no limit (`--max-clients`, 1 behaves like
     /// the reference server).
     pub max_clients: Option<usize>,
+    /// If the Server actor ever ends other than by [`ShutdownServer`] (a panic in a handler),
+    /// every device is stopped and then, with `Some(code)`, the process exits with that code so
+    /// that a supervisor (systemd's `Restart=on-failure`) starts a fresh plugd. The binary
+    /// sets it; `None` (tests, embedding) only stops the devices.
+    pub exit_code_on_failure: Option<i32>,
 }
 
 impl Default for ServerSettings {
@@ -37,6 +42,7 @@ impl Default for ServerSettings {
             server_name: "Buttplug Server".to_string(),
             max_ping_time: Duration::ZERO,
             max_clients: None,
+            exit_code_on_failure: None,
         }
     }
 }
@@ -194,6 +200,8 @@ pub struct Server {
     devices: Arc<Vec<DeviceInfo>>,
     /// Request counters for observers.
     metrics: ServerMetrics,
+    /// Set by [`ShutdownServer`]: the end that follows is the orderly one.
+    shut_down: bool,
 }
 
 impl Server {
@@ -207,6 +215,7 @@ impl Server {
             next_session: 1,
             devices: Arc::new(Vec::new()),
             metrics: ServerMetrics::default(),
+            shut_down: false,
         }
     }
 
@@ -223,6 +232,10 @@ impl Server {
     }
 }
 
+/// How long the devices get to write their stop bytes after a Server failure before the
+/// process exits (see [`ServerSettings::exit_code_on_failure`]).
+const FAILURE_EXIT_DEADLINE: Duration = Duration::from_secs(2);
+
 impl Actor for Server {
     type Context = Context<Self>;
 
@@ -231,6 +244,28 @@ impl Actor for Server {
         self.ping_manager = Some(PingManager::new(ctx.address().recipient()).start());
         self.device_manager
             .do_send(SubscribeDeviceEvents(ctx.address().recipient()));
+    }
+
+    /// Supervision: actix runs this even when a handler panicked. Any end but the orderly
+    /// shutdown leaves clients without routing, so every device is stopped, and then (with
+    /// `exit_code_on_failure`) the process exits for its supervisor to restart it.
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if self.shut_down {
+            return;
+        }
+        tracing::error!("the Server actor ended abnormally; stopping every device");
+        self.device_manager.do_send(ShutdownDevices);
+        if let Some(code) = self.settings.exit_code_on_failure {
+            // A deadline, not an await: this runs while actix tears the actor down, where
+            // nothing may be spawned. The stop bytes are handed to the transports at once.
+            let _ = std::thread::Builder::new()
+                .name("plugd-failure-exit".to_string())
+                .spawn(move || {
+                    std::thread::sleep(FAILURE_EXIT_DEADLINE);
+                    tracing::error!(code, "plugd exits after an internal failure, for a restart");
+                    std::process::exit(code);
+                });
+        }
     }
 }
 
@@ -538,6 +573,7 @@ impl Handler<ShutdownServer> for Server {
 
     fn handle(&mut self, _: ShutdownServer, _: &mut Self::Context) -> Self::Result {
         tracing::info!("shutting down: stopping every device");
+        self.shut_down = true;
         let stop = self.device_manager.send(ShutdownDevices);
         let clients: Vec<Recipient<ServerEvent>> = self
             .clients

@@ -210,6 +210,8 @@ impl Settings {
                 server_name: cli.server_name.clone(),
                 max_ping_time: Duration::from_millis(u64::from(cli.max_ping_time)),
                 max_clients: (cli.max_clients > 0).then_some(cli.max_clients),
+                // EX_SOFTWARE: an internal failure; systemd's Restart=on-failure starts it again.
+                exit_code_on_failure: Some(70),
             },
             device_config: loaded.store,
             user_simulated_devices: loaded.simulated_devices,
