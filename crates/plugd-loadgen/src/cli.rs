@@ -134,6 +134,15 @@ pub struct Options {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub churn_addresses: usize,
 
+    /// Client churn (the soak scenario, with --churn): this many extra clients connect,
+    /// complete the handshake, ask for the device list and leave — every other one with a
+    /// WebSocket close, the rest by dropping the TCP connection — spread over --duration,
+    /// --churn-concurrency at a time, while the steady clients send. Failures count as errors.
+    /// A one-hour soak: `--clients 20 --devices 10 --rate 20 --churn 36000 --churn-addresses 100
+    /// --client-churn 36000 --duration 3600` (docs/security.md, "Soak").
+    #[arg(long, value_name = "CLIENTS", default_value_t = 0)]
+    pub client_churn: usize,
+
     /// Connections being set up at the same time (clients after the first).
     #[arg(long, value_name = "K", default_value_t = 256)]
     pub connect_concurrency: usize,
@@ -293,8 +302,8 @@ impl Options {
                 if self.version() != 3 || self.greeting() != Greeting::Raw {
                     bail!("the minimal relay speaks ScalarCmd (spec 3) and the raw-pipe greeting");
                 }
-                if self.churn > 0 {
-                    bail!("--churn needs plugd or --target");
+                if self.churn > 0 || self.client_churn > 0 {
+                    bail!("--churn and --client-churn need plugd or --target");
                 }
             }
             Some(ServerKind::Intiface) => {

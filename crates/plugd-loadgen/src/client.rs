@@ -143,6 +143,15 @@ impl Client {
         }
     }
 
+    /// Leaves: with a WebSocket close when `politely`, else by dropping the TCP connection
+    /// (as a killed app or a pulled cable would).
+    pub async fn leave(mut self, politely: bool) -> Result<()> {
+        if politely {
+            self.socket.close(None).await?;
+        }
+        Ok(())
+    }
+
     /// `StartScanning` (the reference connects websocket devices without it; harmless).
     pub async fn start_scanning(&mut self) -> Result<()> {
         let id = self.take_id();

@@ -159,6 +159,18 @@ pub struct Churn {
     pub settle_ms: f64,
 }
 
+/// The client-churn (soak) outcome.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClientChurn {
+    /// Clients that connected, completed the handshake, got the device list and left.
+    pub cycles: u64,
+    /// Of those, how many left by dropping the TCP connection (the rest closed properly).
+    pub dropped: u64,
+    pub failures: u64,
+    /// The first failure's message.
+    pub first_failure: Option<String>,
+}
+
 /// Everything one run measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -180,6 +192,7 @@ pub struct Report {
     /// The loadgen itself (to see whether it was the bottleneck).
     pub loadgen: ProcessFigures,
     pub churn: Option<Churn>,
+    pub client_churn: Option<ClientChurn>,
 }
 
 impl Report {
@@ -343,6 +356,20 @@ impl Report {
                         churn.settle_ms / 1000.0
                     ))
                     .unwrap_or_default(),
+                churn
+                    .first_failure
+                    .as_ref()
+                    .map(|failure| format!(" (first: {failure})"))
+                    .unwrap_or_default()
+            );
+        }
+        if let Some(churn) = &self.client_churn {
+            let _ = writeln!(
+                out,
+                "client churn    {} clients came and left ({} by dropping the connection), {} failures{}",
+                churn.cycles,
+                churn.dropped,
+                churn.failures,
                 churn
                     .first_failure
                     .as_ref()

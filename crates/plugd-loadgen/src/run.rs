@@ -18,8 +18,8 @@ use crate::client::{Client, ClientStats, Plan, Target};
 use crate::device::{histogram, Device, DeviceStats, Ledger, Shards};
 use crate::proc_stats::{self, ProcSample};
 use crate::report::{
-    self, Churn, Counts, Percentiles, ProcessFigures, Report, Scenario, Setup, ThreadCpu,
-    Throughput,
+    self, Churn, ClientChurn, Counts, Percentiles, ProcessFigures, Report, Scenario, Setup,
+    ThreadCpu, Throughput,
 };
 use crate::server::{self, ServerHandle};
 use crate::wire::Greeting;
@@ -382,6 +382,16 @@ async fn drive(
         .zip(plans)
         .map(|(client, plan)| tokio::spawn(client.run(plan, counters.clone(), phase.clone())))
         .collect();
+    let client_churn_task = (options.client_churn > 0).then(|| {
+        tokio::spawn(client_churn(
+            options.client_churn,
+            options.churn_concurrency,
+            server.client_url.clone(),
+            version,
+            start,
+            duration,
+        ))
+    });
     let churn_task = (options.churn > 0).then(|| {
         tokio::spawn(churn(
             options.churn,
@@ -456,6 +466,24 @@ async fn drive(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
+    let client_churn_report = match client_churn_task {
+        Some(task) => {
+            let churned = task.await.unwrap_or_else(|error| ClientChurn {
+                failures: 1,
+                first_failure: Some(format!("client churn task: {error}")),
+                ..ClientChurn::default()
+            });
+            let attempted = churned.cycles + churned.failures;
+            if attempted < options.client_churn as u64 {
+                notes.push(format!(
+                    "only {attempted} of {} churn clients fitted in --duration",
+                    options.client_churn
+                ));
+            }
+            Some(churned)
+        }
+        None => None,
+    };
     let mut churn_report = None;
     if let Some(task) = churn_task {
         let mut churned = task.await.unwrap_or_else(|error| Churn {
@@ -532,6 +560,7 @@ async fn drive(
         &device_stats,
         connect_failures,
         churn_report.as_ref(),
+        client_churn_report.as_ref(),
     );
     let seconds = send_window.as_secs_f64().max(f64::EPSILON);
     let throughput = Throughput {
@@ -588,6 +617,7 @@ async fn drive(
             )
         },
         churn: churn_report,
+        client_churn: client_churn_report,
     })
 }
 
@@ -634,6 +664,7 @@ fn tally(
     devices: &[DeviceStats],
     connect_failures: u64,
     churn: Option<&Churn>,
+    client_churn: Option<&ClientChurn>,
 ) -> Counts {
     let mut counts = Counts::default();
     let mut errors_by_code: BTreeMap<i64, u64> = BTreeMap::new();
@@ -662,7 +693,8 @@ fn tally(
         + counts.devices_closed_early
         + counts.bad_frames
         + connect_failures
-        + churn.map(|churn| churn.failures).unwrap_or(0);
+        + churn.map(|churn| churn.failures).unwrap_or(0)
+        + client_churn.map(|churn| churn.failures).unwrap_or(0);
     counts.errors_by_code = errors_by_code;
     counts
 }
@@ -764,6 +796,78 @@ async fn churn(
                 report
                     .first_failure
                     .get_or_insert_with(|| format!("churn worker: {error}"));
+            }
+        }
+    }
+    report
+}
+
+/// Churn clients: `total` connect, complete the handshake, ask for the device list and leave
+/// (odd cycles by dropping the connection), `concurrency` at a time, cycle n starting no
+/// earlier than `start + n × duration / total`.
+async fn client_churn(
+    total: usize,
+    concurrency: usize,
+    url: String,
+    version: u8,
+    start: Instant,
+    duration: Duration,
+) -> ClientChurn {
+    let next = Arc::new(AtomicU64::new(0));
+    let spacing = duration.div_f64(total.max(1) as f64);
+    let end = start + duration;
+    let workers: Vec<_> = (0..concurrency.min(total))
+        .map(|_| {
+            let (next, url) = (next.clone(), url.clone());
+            tokio::spawn(async move {
+                let mut outcome = ClientChurn::default();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let begin = start + spacing.mul_f64(n as f64);
+                    if n as usize >= total || begin >= end {
+                        break;
+                    }
+                    tokio::time::sleep_until(begin.into()).await;
+                    let politely = n % 2 == 0;
+                    let result = async {
+                        let mut client = Client::connect(&url, version).await?;
+                        client.device_list().await?;
+                        client.leave(politely).await
+                    }
+                    .await;
+                    match result {
+                        Ok(()) => {
+                            outcome.cycles += 1;
+                            outcome.dropped += u64::from(!politely);
+                        }
+                        Err(error) => {
+                            outcome.failures += 1;
+                            outcome
+                                .first_failure
+                                .get_or_insert_with(|| format!("{error:#}"));
+                        }
+                    }
+                }
+                outcome
+            })
+        })
+        .collect();
+    let mut report = ClientChurn::default();
+    for worker in workers {
+        match worker.await {
+            Ok(outcome) => {
+                report.cycles += outcome.cycles;
+                report.dropped += outcome.dropped;
+                report.failures += outcome.failures;
+                if report.first_failure.is_none() {
+                    report.first_failure = outcome.first_failure;
+                }
+            }
+            Err(error) => {
+                report.failures += 1;
+                report
+                    .first_failure
+                    .get_or_insert_with(|| format!("client churn worker: {error}"));
             }
         }
     }
