@@ -139,7 +139,7 @@ pub struct Options {
     /// WebSocket close, the rest by dropping the TCP connection — spread over --duration,
     /// --churn-concurrency at a time, while the steady clients send. Failures count as errors.
     /// A one-hour soak: `--clients 20 --devices 10 --rate 20 --churn 36000 --churn-addresses 100
-    /// --client-churn 36000 --duration 3600` (docs/security.md, "Soak").
+    /// --client-churn 36000 --duration 3600 --max-duration 3600` (docs/security.md, "Soak").
     #[arg(long, value_name = "CLIENTS", default_value_t = 0)]
     pub client_churn: usize,
 
