@@ -732,95 +732,39 @@ fn figures(
     }
 }
 
-/// Churn devices: `total` connect, are identified and leave, `concurrency` at a time, cycle n
-/// starting no earlier than `start + n × duration / total`; none starts after `start + duration`.
-/// Cycle n uses address `first_number + n`, or `first_number + n mod addresses` when
-/// `addresses` is not 0.
-#[allow(clippy::too_many_arguments)]
-async fn churn(
-    total: usize,
-    concurrency: usize,
-    hold: Duration,
-    url: String,
-    greeting: Greeting,
-    first_number: u64,
-    addresses: u64,
-    start: Instant,
-    duration: Duration,
-) -> Churn {
-    let next = Arc::new(AtomicU64::new(0));
-    let spacing = duration.div_f64(total.max(1) as f64);
-    let end = start + duration;
-    let workers: Vec<_> = (0..concurrency.min(total))
-        .map(|_| {
-            let (next, url) = (next.clone(), url.clone());
-            tokio::spawn(async move {
-                let (mut cycles, mut failures, mut first_failure) = (0u64, 0u64, None);
-                loop {
-                    let n = next.fetch_add(1, Ordering::Relaxed);
-                    let begin = start + spacing.mul_f64(n as f64);
-                    if n as usize >= total || begin >= end {
-                        break;
-                    }
-                    tokio::time::sleep_until(begin.into()).await;
-                    let result = async {
-                        let number = first_number + if addresses > 0 { n % addresses } else { n };
-                        let device = Device::connect(&url, greeting, number).await?;
-                        device.identify_and_leave(hold).await
-                    }
-                    .await;
-                    match result {
-                        Ok(()) => cycles += 1,
-                        Err(error) => {
-                            failures += 1;
-                            first_failure.get_or_insert_with(|| format!("{error:#}"));
-                        }
-                    }
-                }
-                (cycles, failures, first_failure)
-            })
-        })
-        .collect();
-    let mut report = Churn::default();
-    for worker in workers {
-        match worker.await {
-            Ok((cycles, failures, first_failure)) => {
-                report.cycles += cycles;
-                report.failures += failures;
-                if report.first_failure.is_none() {
-                    report.first_failure = first_failure;
-                }
-            }
-            Err(error) => {
-                report.failures += 1;
-                report
-                    .first_failure
-                    .get_or_insert_with(|| format!("churn worker: {error}"));
-            }
-        }
-    }
-    report
+/// What a run of paced cycles came to.
+#[derive(Debug, Default)]
+struct Cycles {
+    done: u64,
+    /// Cycles that succeeded and said so (a client that left by dropping its connection).
+    flagged: u64,
+    failures: u64,
+    first_failure: Option<String>,
 }
 
-/// Churn clients: `total` connect, complete the handshake, ask for the device list and leave
-/// (odd cycles by dropping the connection), `concurrency` at a time, cycle n starting no
-/// earlier than `start + n × duration / total`.
-async fn client_churn(
+/// Runs cycles 0, 1, … of `total`, `concurrency` at a time; cycle n starts no earlier than
+/// `start + n × duration / total`, and none starts after `start + duration`. A cycle answers
+/// Ok(flag) or its failure.
+async fn paced_cycles<F, Fut>(
     total: usize,
     concurrency: usize,
-    url: String,
-    version: u8,
     start: Instant,
     duration: Duration,
-) -> ClientChurn {
+    cycle: F,
+) -> Cycles
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<bool>> + Send,
+{
     let next = Arc::new(AtomicU64::new(0));
+    let cycle = Arc::new(cycle);
     let spacing = duration.div_f64(total.max(1) as f64);
     let end = start + duration;
     let workers: Vec<_> = (0..concurrency.min(total))
         .map(|_| {
-            let (next, url) = (next.clone(), url.clone());
+            let (next, cycle) = (next.clone(), cycle.clone());
             tokio::spawn(async move {
-                let mut outcome = ClientChurn::default();
+                let mut outcome = Cycles::default();
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let begin = start + spacing.mul_f64(n as f64);
@@ -828,17 +772,10 @@ async fn client_churn(
                         break;
                     }
                     tokio::time::sleep_until(begin.into()).await;
-                    let politely = n % 2 == 0;
-                    let result = async {
-                        let mut client = Client::connect(&url, version).await?;
-                        client.device_list().await?;
-                        client.leave(politely).await
-                    }
-                    .await;
-                    match result {
-                        Ok(()) => {
-                            outcome.cycles += 1;
-                            outcome.dropped += u64::from(!politely);
+                    match cycle(n).await {
+                        Ok(flag) => {
+                            outcome.done += 1;
+                            outcome.flagged += u64::from(flag);
                         }
                         Err(error) => {
                             outcome.failures += 1;
@@ -852,26 +789,87 @@ async fn client_churn(
             })
         })
         .collect();
-    let mut report = ClientChurn::default();
+    let mut all = Cycles::default();
     for worker in workers {
         match worker.await {
             Ok(outcome) => {
-                report.cycles += outcome.cycles;
-                report.dropped += outcome.dropped;
-                report.failures += outcome.failures;
-                if report.first_failure.is_none() {
-                    report.first_failure = outcome.first_failure;
+                all.done += outcome.done;
+                all.flagged += outcome.flagged;
+                all.failures += outcome.failures;
+                if all.first_failure.is_none() {
+                    all.first_failure = outcome.first_failure;
                 }
             }
             Err(error) => {
-                report.failures += 1;
-                report
-                    .first_failure
-                    .get_or_insert_with(|| format!("client churn worker: {error}"));
+                all.failures += 1;
+                all.first_failure
+                    .get_or_insert_with(|| format!("churn worker: {error}"));
             }
         }
     }
-    report
+    all
+}
+
+/// Churn devices: `total` connect, are identified and leave, paced over `duration`
+/// ([`paced_cycles`]). Cycle n uses address `first_number + n`, or `first_number + n mod
+/// addresses` when `addresses` is not 0.
+#[allow(clippy::too_many_arguments)]
+async fn churn(
+    total: usize,
+    concurrency: usize,
+    hold: Duration,
+    url: String,
+    greeting: Greeting,
+    first_number: u64,
+    addresses: u64,
+    start: Instant,
+    duration: Duration,
+) -> Churn {
+    let cycles = paced_cycles(total, concurrency, start, duration, move |n| {
+        let url = url.clone();
+        async move {
+            let number = first_number + if addresses > 0 { n % addresses } else { n };
+            let device = Device::connect(&url, greeting, number).await?;
+            device.identify_and_leave(hold).await?;
+            Ok(false)
+        }
+    })
+    .await;
+    Churn {
+        cycles: cycles.done,
+        failures: cycles.failures,
+        first_failure: cycles.first_failure,
+        ..Churn::default()
+    }
+}
+
+/// Churn clients: `total` connect, complete the handshake, ask for the device list and leave
+/// (odd cycles by dropping the connection), paced over `duration` ([`paced_cycles`]).
+async fn client_churn(
+    total: usize,
+    concurrency: usize,
+    url: String,
+    version: u8,
+    start: Instant,
+    duration: Duration,
+) -> ClientChurn {
+    let cycles = paced_cycles(total, concurrency, start, duration, move |n| {
+        let url = url.clone();
+        async move {
+            let politely = n % 2 == 0;
+            let mut client = Client::connect(&url, version).await?;
+            client.device_list().await?;
+            client.leave(politely).await?;
+            Ok(!politely)
+        }
+    })
+    .await;
+    ClientChurn {
+        cycles: cycles.done,
+        dropped: cycles.flagged,
+        failures: cycles.failures,
+        first_failure: cycles.first_failure,
+    }
 }
 
 #[cfg(test)]

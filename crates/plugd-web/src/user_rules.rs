@@ -153,7 +153,14 @@ fn user_config_file(state: &WebState) -> Result<std::path::PathBuf, ButtplugErro
     })
 }
 
-async fn apply(state: &WebState, index: u32, allow: bool, deny: bool) -> Result<(), ButtplugError> {
+/// Edits the user config entry of the connected device `index` (`edit` gets the file's text,
+/// the device's protocol and address) off the actor threads, replaces the file atomically and
+/// has the DeviceConfig reload it.
+async fn write_entry(
+    state: &WebState,
+    index: u32,
+    edit: impl FnOnce(Option<&str>, &str, &str) -> Result<String, String> + Send + 'static,
+) -> Result<(), ButtplugError> {
     let path = user_config_file(state)?;
     let snapshot = observe(&state.server, &state.device_manager)
         .await
@@ -162,14 +169,10 @@ async fn apply(state: &WebState, index: u32, allow: bool, deny: bool) -> Result<
         .device(index)
         .ok_or(DeviceError::DeviceNotAvailable(index))?;
     let (protocol, address) = (device.status.protocol.to_string(), device.address.clone());
-    web::block(move || {
-        rewrite(&path, |text| {
-            set_rule(text, &protocol, &address, index, allow, deny)
-        })
-    })
-    .await
-    .map_err(|error| UnknownError::Other(error.to_string()))?
-    .map_err(UnknownError::Other)?;
+    web::block(move || rewrite(&path, |text| edit(text, &protocol, &address)))
+        .await
+        .map_err(|error| UnknownError::Other(error.to_string()))?
+        .map_err(UnknownError::Other)?;
     if let Some(config) = &state.device_config {
         config
             .send(ReloadDeviceConfig)
@@ -177,6 +180,14 @@ async fn apply(state: &WebState, index: u32, allow: bool, deny: bool) -> Result<
             .map_err(|_| UnknownError::NoDeviceManager)?
             .map_err(UnknownError::Other)?;
     }
+    Ok(())
+}
+
+async fn apply(state: &WebState, index: u32, allow: bool, deny: bool) -> Result<(), ButtplugError> {
+    write_entry(state, index, move |text, protocol, address| {
+        set_rule(text, protocol, address, index, allow, deny)
+    })
+    .await?;
     if deny {
         state
             .device_manager
@@ -274,30 +285,11 @@ async fn apply_name(
     index: u32,
     display_name: Option<String>,
 ) -> Result<(), ButtplugError> {
-    let path = user_config_file(state)?;
-    let snapshot = observe(&state.server, &state.device_manager)
-        .await
-        .ok_or(UnknownError::NoDeviceManager)?;
-    let device = snapshot
-        .device(index)
-        .ok_or(DeviceError::DeviceNotAvailable(index))?;
-    let (protocol, address) = (device.status.protocol.to_string(), device.address.clone());
     let written = display_name.clone();
-    web::block(move || {
-        rewrite(&path, |text| {
-            set_display_name(text, &protocol, &address, index, written.as_deref())
-        })
+    write_entry(state, index, move |text, protocol, address| {
+        set_display_name(text, protocol, address, index, written.as_deref())
     })
-    .await
-    .map_err(|error| UnknownError::Other(error.to_string()))?
-    .map_err(UnknownError::Other)?;
-    if let Some(config) = &state.device_config {
-        config
-            .send(ReloadDeviceConfig)
-            .await
-            .map_err(|_| UnknownError::NoDeviceManager)?
-            .map_err(UnknownError::Other)?;
-    }
+    .await?;
     state
         .device_manager
         .send(RenameDevice {
