@@ -430,9 +430,22 @@ fn write_user_config(path: &std::path::Path, value: &Value) {
     std::fs::write(path, value.to_string()).expect("write the user config");
 }
 
-#[test]
-fn rest_reload_applies_a_new_user_config_refuses_a_broken_one_and_disturbs_nobody() {
-    let folder = std::env::temp_dir().join(format!("plugd-web-reload-{}", std::process::id()));
+/// A scratch folder holding an empty v4 user config, plugd started with it, a v4 client, a
+/// Lovense Hush at `address` and its index: (folder, user config, plugd, base URL, client, toy,
+/// index).
+fn with_user_config(
+    name: &str,
+    address: &str,
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    Plugd,
+    String,
+    Client,
+    support::SimDevice,
+    u64,
+) {
+    let folder = std::env::temp_dir().join(format!("plugd-web-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&folder).expect("scratch folder");
     let user = folder.join("user.json");
     write_user_config(
@@ -444,10 +457,17 @@ fn rest_reload_applies_a_new_user_config_refuses_a_broken_one_and_disturbs_nobod
         user.to_str().expect("utf-8 path"),
     ]);
     let base = base_url(&plugd.client_url);
-    let (mut client, _) = Client::handshake(&plugd, 4);
-    let mut toy = lovense(&plugd, "Z", "AA:00:00:00:00:01");
+    let (client, _) = Client::handshake(&plugd, 4);
+    let toy = lovense(&plugd, "Z", address);
     wait_for_devices(&base, 1);
     let index = index_named(&base, "Lovense Hush");
+    (folder, user, plugd, base, client, toy, index)
+}
+
+#[test]
+fn rest_reload_applies_a_new_user_config_refuses_a_broken_one_and_disturbs_nobody() {
+    let (folder, user, plugd, base, mut client, mut toy, index) =
+        with_user_config("reload", "AA:00:00:00:00:01");
     let vibrate = |client: &mut Client, value: u32| {
         let reply = client.request(
             "OutputCmd",
@@ -544,22 +564,8 @@ fn wait_for_display_name(client: &mut Client, index: u64, name: &str) {
 
 #[test]
 fn rename_writes_the_user_config_renames_the_live_device_and_refuses_bad_names() {
-    let folder = std::env::temp_dir().join(format!("plugd-web-rename-{}", std::process::id()));
-    std::fs::create_dir_all(&folder).expect("scratch folder");
-    let user = folder.join("user.json");
-    write_user_config(
-        &user,
-        &json!({"version": {"major": 4, "minor": 0}, "user_configs": {}}),
-    );
-    let plugd = Plugd::start(&[
-        "--user-device-config-file",
-        user.to_str().expect("utf-8 path"),
-    ]);
-    let base = base_url(&plugd.client_url);
-    let (mut client, _) = Client::handshake(&plugd, 4);
-    let toy = lovense(&plugd, "Z", "AA:00:00:00:00:21");
-    wait_for_devices(&base, 1);
-    let index = index_named(&base, "Lovense Hush");
+    let (folder, user, plugd, base, mut client, toy, index) =
+        with_user_config("rename", "AA:00:00:00:00:21");
     let path = format!("/api/v1/devices/{index}/display-name");
 
     let reply = web_http::request_with_body(

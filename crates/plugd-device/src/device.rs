@@ -367,6 +367,21 @@ impl Device {
         }
     }
 
+    /// The last thing a Device does: the stop packet first (when `stop`), then Disconnect to
+    /// its hardware and DeviceGone to the DeviceManager. Sends only; runs no protocol code.
+    fn let_go(&mut self, stop: bool) {
+        if stop {
+            for command in std::mem::take(&mut self.stop_packet) {
+                self.hardware.do_send(HardwareCall::Command(command));
+            }
+        }
+        self.hardware.do_send(HardwareCall::Disconnect);
+        self.gone_to.do_send(DeviceGone {
+            address: self.identity.address.clone(),
+            index: self.index,
+        });
+    }
+
     /// Queues a call to the transport behind every earlier one; the receiver gets its
     /// outcome (a dropped sender means the device went before answering).
     fn call_hardware(
@@ -1083,16 +1098,8 @@ impl Actor for Device {
         // Every end that did not stop the outputs first (a panic in a handler: actix still
         // runs `stopped` when it drops the actor) stops them here, with the packet worked out
         // when the device became ready — no protocol code runs on this path.
-        if self.last_steps.values().any(|(step, _)| *step != 0) {
-            for command in std::mem::take(&mut self.stop_packet) {
-                self.hardware.do_send(HardwareCall::Command(command));
-            }
-        }
-        self.hardware.do_send(HardwareCall::Disconnect);
-        self.gone_to.do_send(DeviceGone {
-            address: self.identity.address.clone(),
-            index: self.index,
-        });
+        let running = self.last_steps.values().any(|(step, _)| *step != 0);
+        self.let_go(running);
     }
 }
 
@@ -1130,14 +1137,7 @@ impl Drop for Device {
             protocol = self.protocol.name,
             "device actor ended abnormally (a panic); stopping the device and letting it go"
         );
-        for command in std::mem::take(&mut self.stop_packet) {
-            self.hardware.do_send(HardwareCall::Command(command));
-        }
-        self.hardware.do_send(HardwareCall::Disconnect);
-        self.gone_to.do_send(DeviceGone {
-            address: self.identity.address.clone(),
-            index: self.index,
-        });
+        self.let_go(true);
     }
 }
 
