@@ -102,18 +102,27 @@ impl Converter {
 
     /// Replaces the session's view of the devices (after every device list change). A device
     /// that stays keeps its Fleshlight position; a new one starts at 0.
+    ///
+    /// Updated in place: entries of devices that stay are neither moved nor copied, so a churn
+    /// of other devices allocates only for the ones that come and go (every client keeps such
+    /// a view; rebuilding them all on each change scattered the long-lived ones over the heap).
     pub fn set_devices(&mut self, devices: &[DeviceInfo]) {
-        let mut previous = std::mem::take(&mut self.devices);
-        for info in devices {
-            let device = match previous.remove(&info.index) {
-                Some(old) if old.info == *info => old,
-                Some(old) => SessionDevice {
-                    linear_goal: old.linear_goal,
-                    ..SessionDevice::new(info)
-                },
-                None => SessionDevice::new(info),
-            };
-            self.devices.insert(info.index, device);
+        let listed: BTreeMap<DeviceIndex, &DeviceInfo> =
+            devices.iter().map(|info| (info.index, info)).collect();
+        self.devices.retain(|index, _| listed.contains_key(index));
+        for (index, info) in listed {
+            match self.devices.get_mut(&index) {
+                Some(known) if known.info == *info => {}
+                Some(known) => {
+                    *known = SessionDevice {
+                        linear_goal: known.linear_goal,
+                        ..SessionDevice::new(info)
+                    }
+                }
+                None => {
+                    self.devices.insert(index, SessionDevice::new(info));
+                }
+            }
         }
     }
 

@@ -24,6 +24,7 @@
 mod advertised;
 pub mod convert;
 mod error;
+mod fast;
 mod fields;
 #[cfg(test)]
 mod fixtures;

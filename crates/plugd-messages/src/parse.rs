@@ -110,7 +110,21 @@ pub fn parse_handshake(text: &str) -> Result<Handshake, Rejected> {
 /// - a value that is not an array, or `[]`: one [`Rejected`] with Id 0 for it;
 /// - a bad element: a [`Rejected`] with its `Id` if readable, else 0; the others still parse;
 /// - empty or whitespace-only text: an empty `Vec` (nothing to answer).
+///
+/// The frames apps send most (only v4 `OutputCmd`s, only v3 `ScalarCmd`s) are read straight
+/// into their types by `fast.rs`, with the same result; every other frame takes the general
+/// path below.
 pub fn parse_frame(text: &str, version: SpecVersion) -> Vec<Result<ClientMessage, Rejected>> {
+    crate::fast::parse_hot_frame(text, version)
+        .unwrap_or_else(|| parse_frame_in_general(text, version))
+}
+
+/// [`parse_frame`] for any frame: read into `serde_json::Value`s, then each element by its
+/// family parser.
+pub(crate) fn parse_frame_in_general(
+    text: &str,
+    version: SpecVersion,
+) -> Vec<Result<ClientMessage, Rejected>> {
     let mut results = Vec::new();
     read_frame(text, |element| {
         results.push(element.and_then(|value| parse_element(value, version)));

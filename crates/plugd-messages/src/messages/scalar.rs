@@ -106,7 +106,7 @@ fn not_supported() -> DeviceError {
 }
 
 /// The `ActuatorType` strings of §4.2, with their lowercase aliases (§9.3).
-fn actuator_type(name: &str) -> Option<OutputKind> {
+pub(crate) fn actuator_type(name: &str) -> Option<OutputKind> {
     OutputKind::from_wire_name(name, true)
         .ok()
         .filter(|kind| *kind != OutputKind::HwPositionWithDuration)
