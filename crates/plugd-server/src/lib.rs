@@ -15,6 +15,6 @@ pub use ping_manager::PingManager;
 pub use server::{
     ClientRequest, ClientSummary, Connect, ConnectObserver, Disconnect, Handshake,
     HandshakeAccepted, Server, ServerEvent, ServerSettings, ServerStatus, ServerStatusReport,
-    ShutdownServer,
+    ShutdownServer, MEMORY_RELEASE_DELAY,
 };
 pub use session::{ClientSession, FrameStep, HandshakeStep, ReplyQueue};

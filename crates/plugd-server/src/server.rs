@@ -6,7 +6,7 @@
 use crate::metrics::ServerMetrics;
 use crate::ping_manager::{ForgetPing, PingExpired, PingManager, Pinged, WatchPing};
 use actix::prelude::*;
-use plugd_core::SessionId;
+use plugd_core::{DeviceIndex, SessionId};
 use plugd_device::device_manager::{
     ClientGone, DeviceManager, DeviceManagerEvent, RouteInput, RouteOutput, RouteRaw, RouteStop,
     ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
@@ -15,7 +15,7 @@ use plugd_messages::{
     ButtplugError, DeviceInfo, Event, HandshakeError, MessageError, PingError, Reply, Request,
     SpecVersion, UnknownError,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +34,11 @@ pub struct ServerSettings {
     /// that a supervisor (systemd's `Restart=on-failure`) starts a fresh plugd. The binary
     /// sets it; `None` (tests, embedding) only stops the devices.
     pub exit_code_on_failure: Option<i32>,
+    /// Gives freed memory back to the operating system (the binary passes glibc's
+    /// `malloc_trim`). Called once things have settled after clients or devices left
+    /// ([`MEMORY_RELEASE_DELAY`]): the allocator otherwise keeps what a burst of departures
+    /// freed, and a server with churning clients and toys would only grow. `None`: never.
+    pub release_memory: Option<fn()>,
 }
 
 impl Default for ServerSettings {
@@ -43,6 +48,7 @@ impl Default for ServerSettings {
             max_ping_time: Duration::ZERO,
             max_clients: None,
             exit_code_on_failure: None,
+            release_memory: None,
         }
     }
 }
@@ -202,6 +208,8 @@ pub struct Server {
     metrics: ServerMetrics,
     /// Set by [`ShutdownServer`]: the end that follows is the orderly one.
     shut_down: bool,
+    /// A memory release is scheduled ([`ServerSettings::release_memory`]).
+    release_scheduled: bool,
 }
 
 impl Server {
@@ -216,6 +224,7 @@ impl Server {
             devices: Arc::new(Vec::new()),
             metrics: ServerMetrics::default(),
             shut_down: false,
+            release_scheduled: false,
         }
     }
 
@@ -229,6 +238,32 @@ impl Server {
                 client.events.do_send(event.clone());
             }
         }
+    }
+}
+
+/// How long after a client or device left the freed memory is given back: departures come in
+/// bursts (a churn of toys, clients reconnecting), and one release after the burst is enough.
+pub const MEMORY_RELEASE_DELAY: Duration = Duration::from_secs(1);
+
+impl Server {
+    /// Something left (a client, a device): schedule one memory release after the burst.
+    fn departed(&mut self, ctx: &mut Context<Self>) {
+        let Some(release) = self.settings.release_memory else {
+            return;
+        };
+        if self.release_scheduled {
+            return;
+        }
+        self.release_scheduled = true;
+        ctx.run_later(MEMORY_RELEASE_DELAY, move |server, _| {
+            server.release_scheduled = false;
+            let started = std::time::Instant::now();
+            release();
+            tracing::debug!(
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "freed memory given back to the OS"
+            );
+        });
     }
 }
 
@@ -506,8 +541,9 @@ fn flatten<T>(result: Result<Result<T, ButtplugError>, MailboxError>) -> Result<
 impl Handler<Disconnect> for Server {
     type Result = ();
 
-    fn handle(&mut self, message: Disconnect, _: &mut Self::Context) {
+    fn handle(&mut self, message: Disconnect, ctx: &mut Self::Context) {
         if self.clients.remove(&message.session).is_some() {
+            self.departed(ctx);
             tracing::debug!(session = %message.session, clients = self.clients.len(), "client disconnected");
             if let Some(ping_manager) = &self.ping_manager {
                 ping_manager.do_send(ForgetPing {
@@ -524,7 +560,8 @@ impl Handler<Disconnect> for Server {
 impl Handler<PingExpired> for Server {
     type Result = ();
 
-    fn handle(&mut self, message: PingExpired, _: &mut Self::Context) {
+    fn handle(&mut self, message: PingExpired, ctx: &mut Self::Context) {
+        self.departed(ctx);
         tracing::warn!(session = %message.session, "client missed its ping; stopping its devices and disconnecting it");
         self.device_manager.do_send(ClientGone {
             session: message.session,
@@ -538,9 +575,14 @@ impl Handler<PingExpired> for Server {
 impl Handler<DeviceManagerEvent> for Server {
     type Result = ();
 
-    fn handle(&mut self, event: DeviceManagerEvent, _: &mut Self::Context) {
+    fn handle(&mut self, event: DeviceManagerEvent, ctx: &mut Self::Context) {
         match event {
             DeviceManagerEvent::DeviceListChanged(devices) => {
+                let listed: HashSet<DeviceIndex> = devices.iter().map(|new| new.index).collect();
+                let someone_left = self.devices.iter().any(|old| !listed.contains(&old.index));
+                if someone_left {
+                    self.departed(ctx);
+                }
                 // One copy for every session: the broadcast clones the Arc, not the list.
                 self.devices = Arc::new(devices);
                 self.broadcast(&ServerEvent::Event(Event::DeviceListChanged(
@@ -586,5 +628,89 @@ impl Handler<ShutdownServer> for Server {
                 client.do_send(ServerEvent::ShuttingDown);
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plugd_config::{DeviceConfigStore, DeviceDatabase};
+    use plugd_device::device_config::DeviceConfig;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts memory releases (a `fn()` hook cannot capture, so a static per test).
+    static RELEASES: AtomicUsize = AtomicUsize::new(0);
+
+    fn count_release() {
+        RELEASES.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Takes the events a client is sent.
+    struct Ignore;
+
+    impl Actor for Ignore {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<ServerEvent> for Ignore {
+        type Result = ();
+        fn handle(&mut self, _: ServerEvent, _: &mut Self::Context) {}
+    }
+
+    #[actix_rt::test]
+    async fn freed_memory_is_given_back_once_after_a_burst_of_departures() {
+        tokio::time::pause();
+        let config =
+            DeviceConfig::new(DeviceConfigStore::new(DeviceDatabase::default(), None)).start();
+        let device_manager = DeviceManager::new(config).start();
+        let settings = ServerSettings {
+            release_memory: Some(count_release),
+            ..ServerSettings::default()
+        };
+        let server = Server::new(settings, device_manager).start();
+        let events = Ignore.start().recipient();
+        let mut sessions = Vec::new();
+        for _ in 0..3 {
+            let connect = Connect {
+                events: events.clone(),
+                address: None,
+            };
+            sessions.push(server.send(connect).await.unwrap().unwrap());
+        }
+        tokio::time::advance(MEMORY_RELEASE_DELAY * 2).await;
+        assert_eq!(RELEASES.load(Ordering::SeqCst), 0, "nobody left yet");
+
+        // Three clients leave in a burst: one release, after the delay.
+        for session in sessions {
+            server.send(Disconnect { session }).await.unwrap();
+        }
+        tokio::time::advance(MEMORY_RELEASE_DELAY / 2).await;
+        assert_eq!(RELEASES.load(Ordering::SeqCst), 0, "not before the delay");
+        tokio::time::advance(MEMORY_RELEASE_DELAY).await;
+        server.send(ServerStatus).await.unwrap();
+        assert_eq!(RELEASES.load(Ordering::SeqCst), 1);
+        tokio::time::advance(MEMORY_RELEASE_DELAY * 2).await;
+        server.send(ServerStatus).await.unwrap();
+        assert_eq!(RELEASES.load(Ordering::SeqCst), 1, "one release per burst");
+
+        // A device list that loses a device is a departure too; one that only grows is not.
+        let device = |index: u32| DeviceInfo {
+            index: DeviceIndex(index),
+            name: "Toy".to_string(),
+            display_name: None,
+            message_timing_gap_ms: 0,
+            features: Vec::new(),
+            raw_endpoints: None,
+        };
+        let grown = DeviceManagerEvent::DeviceListChanged(vec![device(0), device(1)]);
+        server.send(grown).await.unwrap();
+        tokio::time::advance(MEMORY_RELEASE_DELAY * 2).await;
+        server.send(ServerStatus).await.unwrap();
+        assert_eq!(RELEASES.load(Ordering::SeqCst), 1, "devices only arrived");
+        let shrunk = DeviceManagerEvent::DeviceListChanged(vec![device(1)]);
+        server.send(shrunk).await.unwrap();
+        tokio::time::advance(MEMORY_RELEASE_DELAY * 2).await;
+        server.send(ServerStatus).await.unwrap();
+        assert_eq!(RELEASES.load(Ordering::SeqCst), 2, "device 0 left");
     }
 }

@@ -212,6 +212,7 @@ impl Settings {
                 max_clients: (cli.max_clients > 0).then_some(cli.max_clients),
                 // EX_SOFTWARE: an internal failure; systemd's Restart=on-failure starts it again.
                 exit_code_on_failure: Some(70),
+                release_memory: Some(release_freed_memory),
             },
             device_config: loaded.store,
             user_simulated_devices: loaded.simulated_devices,
@@ -392,5 +393,17 @@ mod data_folder_tests {
             "{error:#}"
         );
         let _ = std::fs::remove_dir_all(&folder);
+    }
+}
+
+/// Gives the memory freed by departed clients and devices back to the OS: glibc's `malloc`
+/// keeps freed pages inside its heap (only the top is returned by `free`), so without this a
+/// churn of toys and clients leaves RSS at its high-water mark (docs/benchmarks.md, "Device
+/// churn"). `malloc_trim(0)` also releases free pages in the middle of the heap.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own heap under its locks; no pointer is passed.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
