@@ -1,4 +1,4 @@
-//! A process's memory and CPU time from `/proc/<pid>/status` (VmRSS, VmHWM) and
+//! A process's memory and CPU time from `/proc/<pid>/status` (VmRSS, VmHWM, RssAnon) and
 //! `/proc/<pid>/stat` (utime + stime), and the machine's load average from `/proc/loadavg`.
 
 use std::collections::BTreeMap;
@@ -11,6 +11,9 @@ pub struct ProcSample {
     pub rss_kib: u64,
     /// Peak resident set size so far, KiB.
     pub hwm_kib: u64,
+    /// The anonymous part of the RSS (heap, stacks), KiB. The rest is file-backed: mostly the
+    /// executable's code, paged in the first time a code path runs, shared and never a leak.
+    pub anon_kib: u64,
     /// User + system CPU time, in clock ticks.
     pub cpu_ticks: u64,
 }
@@ -22,6 +25,7 @@ pub fn sample(pid: u32) -> Option<ProcSample> {
     Some(ProcSample {
         rss_kib: status_kib(&status, "VmRSS:").unwrap_or(0),
         hwm_kib: status_kib(&status, "VmHWM:").unwrap_or(0),
+        anon_kib: status_kib(&status, "RssAnon:").unwrap_or(0),
         cpu_ticks: stat_cpu_ticks(&stat)?,
     })
 }
@@ -127,9 +131,10 @@ mod tests {
 
     #[test]
     fn parses_status() {
-        let status = "Name:\tplugd\nVmHWM:\t   2048 kB\nVmRSS:\t   1024 kB\n";
+        let status = "Name:\tplugd\nVmHWM:\t   2048 kB\nVmRSS:\t   1024 kB\nRssAnon:\t    512 kB\n";
         assert_eq!(status_kib(status, "VmRSS:"), Some(1024));
         assert_eq!(status_kib(status, "VmHWM:"), Some(2048));
+        assert_eq!(status_kib(status, "RssAnon:"), Some(512));
     }
 
     #[test]

@@ -128,6 +128,13 @@ pub struct ProcessFigures {
     pub rss_peak_kib: u64,
     /// (end − after setup) / after setup, percent.
     pub rss_change_percent: f64,
+    /// The anonymous part of the RSS (heap, stacks; RssAnon) when everything was set up, KiB.
+    pub anon_after_setup_kib: u64,
+    /// The anonymous part at the end, KiB.
+    pub anon_end_kib: u64,
+    /// (anonymous end − after setup) / after setup, percent: growth that is not the
+    /// executable's code being paged in for the first time.
+    pub anon_change_percent: f64,
     /// CPU seconds (user + system) over the sending window.
     pub cpu_s: f64,
     /// The same as a percentage of one core.
@@ -317,6 +324,14 @@ impl Report {
                 mb(figures.rss_peak_kib),
                 figures.cpu_s,
                 figures.cpu_percent
+            );
+            let _ = writeln!(
+                out,
+                "{:<16}of which anonymous (heap, stacks) after set-up {:.1} MB  end {:.1} MB ({:+.1} %); the rest is the binary's code paged in",
+                "",
+                mb(figures.anon_after_setup_kib),
+                mb(figures.anon_end_kib),
+                figures.anon_change_percent,
             );
         }
         for (name, figures) in [("server", &self.server), ("loadgen", &self.loadgen)] {

@@ -507,8 +507,10 @@ async fn drive(
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         churned.settle_ms = settle_started.elapsed().as_secs_f64() * 1000.0;
-        // Then a moment for the allocator and the server's queues before the last RSS reading.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Then a moment for the allocator and the server's queues before the last RSS reading:
+        // plugd gives freed memory back to the OS 1 s after the last client or device left
+        // (plugd_server::MEMORY_RELEASE_DELAY; the check client above is the last to leave).
+        tokio::time::sleep(Duration::from_secs(2)).await;
         let attempted = churned.cycles + churned.failures;
         if attempted < options.churn as u64 {
             notes.push(format!(
@@ -714,10 +716,13 @@ fn figures(
             ..ProcessFigures::default()
         };
     };
-    let change = if setup.rss_kib > 0 {
-        100.0 * (end.rss_kib as f64 - setup.rss_kib as f64) / setup.rss_kib as f64
-    } else {
-        0.0
+    let percent = |before: u64, after: u64| {
+        if before > 0 {
+            let change = 100.0 * (after as f64 - before as f64) / before as f64;
+            (change * 10.0).round() / 10.0
+        } else {
+            0.0
+        }
     };
     ProcessFigures {
         pid,
@@ -725,7 +730,10 @@ fn figures(
         rss_after_setup_kib: setup.rss_kib,
         rss_end_kib: end.rss_kib,
         rss_peak_kib: end.hwm_kib,
-        rss_change_percent: (change * 10.0).round() / 10.0,
+        rss_change_percent: percent(setup.rss_kib, end.rss_kib),
+        anon_after_setup_kib: setup.anon_kib,
+        anon_end_kib: end.anon_kib,
+        anon_change_percent: percent(setup.anon_kib, end.anon_kib),
         cpu_s: (proc_stats::cpu_seconds(&setup, &send_end) * 100.0).round() / 100.0,
         cpu_percent: proc_stats::cpu_percent(&setup, &send_end, send_window).round(),
         threads: Vec::new(),
