@@ -596,10 +596,12 @@ fn rename_writes_the_user_config_renames_the_live_device_and_refuses_bad_names()
     for body in [
         format!(r#"{{"display_name": "{}"}}"#, "x".repeat(65)),
         r#"{"display_name": "bell\u0007"}"#.to_string(),
+        "not json".to_string(),
     ] {
         let reply = web_http::request_with_body(&base, "PUT", &path, &body, WAIT);
         assert_eq!(reply.status, 400, "{body}: {}", reply.body);
         assert!(reply.body.contains("display name"), "{}", reply.body);
+        assert_eq!(reply.json()["ErrorCode"], json!(3), "{}", reply.body);
     }
     let reply = web_http::request_with_body(
         &base,

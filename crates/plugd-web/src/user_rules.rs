@@ -258,21 +258,35 @@ pub fn checked_display_name(raw: &str) -> Result<Option<String>, String> {
 
 /// The body of a rename: `{"display_name": "Desk Edge"}` (`null` or `""` removes the name).
 #[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RenameBody {
     display_name: Option<String>,
 }
 
+/// The new name a rename body asks for, or why it is refused (not JSON, wrong shape, a bad
+/// name) — answered as an ERROR_MSG like every other bad REST input.
+pub fn requested_name(body: &[u8]) -> Result<Option<String>, ButtplugError> {
+    let body: RenameBody = serde_json::from_slice(body).map_err(|error| {
+        MessageError::InvalidMessageContents(format!(
+            "a display name request must be {{\"display_name\": \"…\"}}: {error}"
+        ))
+    })?;
+    checked_display_name(body.display_name.as_deref().unwrap_or_default())
+        .map_err(|reason| MessageError::InvalidMessageContents(reason).into())
+}
+
 /// `PUT /api/v1/devices/{index}/display-name` (plugd's own): writes the device's display name
 /// to the user device config (atomically) and gives it to the connected device at once; clients
-/// get a new device list. 400 for a name that is too long or has control characters.
+/// get a new device list. 400 (ERROR_MSG) for a body that is not `{"display_name": …}` or a name
+/// that is too long or has control characters.
 pub async fn rename(
     state: web::Data<WebState>,
     path: web::Path<u32>,
-    body: web::Json<RenameBody>,
+    body: web::Bytes,
 ) -> HttpResponse {
-    let name = match checked_display_name(body.display_name.as_deref().unwrap_or_default()) {
+    let name = match requested_name(&body) {
         Ok(name) => name,
-        Err(reason) => return error_response(&MessageError::InvalidMessageContents(reason).into()),
+        Err(error) => return error_response(&error),
     };
     match apply_name(&state, path.into_inner(), name).await {
         Ok(()) => HttpResponse::Ok().finish(),
@@ -340,6 +354,27 @@ mod tests {
         let settings = &value["user_configs"]["devices"][0]["config"]["user_config"];
         assert!(settings.get("display_name").is_none(), "{cleared}");
         assert_eq!(settings["deny"], true, "{cleared}");
+    }
+
+    #[test]
+    fn a_rename_body_that_is_not_the_expected_json_is_an_error_msg() {
+        assert_eq!(
+            requested_name(br#"{"display_name": " Desk "}"#).ok(),
+            Some(Some("Desk".to_string()))
+        );
+        assert_eq!(
+            requested_name(br#"{"display_name": null}"#).ok(),
+            Some(None)
+        );
+        for body in [
+            &b"not json"[..],
+            br#"{"display_name": 5}"#,
+            br#"{"name": "x"}"#,
+            b"[]",
+        ] {
+            let error = requested_name(body).expect_err("refused");
+            assert_eq!(error.code() as u32, 3, "{error:?}");
+        }
     }
 
     #[test]
