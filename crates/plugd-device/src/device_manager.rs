@@ -9,12 +9,12 @@ use crate::dcm::{
 };
 use crate::describe::describe;
 use crate::device::{
-    AssignIndex, Device, DeviceGone, DeviceInput, DeviceOutput, DeviceParts, DeviceRaw,
-    DeviceReady, DeviceStatus, DeviceStop, QueryDeviceStatus, ShutdownDevice, StopOwnedBy,
-    SubscribedReading, SubscriptionReading,
+    AssignIndex, Device, DeviceGone, DeviceParts, DeviceReady, DeviceStatus, QueryDeviceStatus,
+    ShutdownDevice, StopOwnedBy, SubscribedReading, SubscriptionReading,
 };
 use crate::device_config::{DeviceConfig, ReservedIndices};
 use crate::hardware::HardwareCall;
+use crate::routes::DeviceRoutes;
 use actix::prelude::*;
 use plugd_core::{DeviceIndex, SessionId};
 use plugd_messages::{
@@ -31,6 +31,10 @@ const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub enum DeviceManagerEvent {
+    /// Where each announced device's commands go, sent just before every
+    /// [`DeviceManagerEvent::DeviceListChanged`] (routes.rs): the subscriber sends client
+    /// commands straight to the Devices.
+    Routes(DeviceRoutes),
     /// The device list changed; the full new list.
     DeviceListChanged(Vec<DeviceInfo>),
     /// Every scanning DCM finished (not sent when StopScanning was asked during the scan).
@@ -172,6 +176,9 @@ pub struct DeviceManager {
     shutting_down: bool,
     /// Raw messages run (`--allow-raw`); devices are then described with their endpoints.
     allow_raw: bool,
+    /// The announced devices' addresses, rebuilt with every list change (and handed to the
+    /// subscriber with it).
+    routes: DeviceRoutes,
 }
 
 impl DeviceManager {
@@ -188,6 +195,7 @@ impl DeviceManager {
             reserved: HashSet::new(),
             shutting_down: false,
             allow_raw: false,
+            routes: DeviceRoutes::default(),
         }
     }
 
@@ -195,6 +203,7 @@ impl DeviceManager {
     /// every range check and can put a device in any state. Off by default.
     pub fn with_raw_access(mut self, allow: bool) -> Self {
         self.allow_raw = allow;
+        self.routes = DeviceRoutes::new(BTreeMap::new(), allow);
         self
     }
 
@@ -211,7 +220,15 @@ impl DeviceManager {
         }
     }
 
-    fn emit_list(&self) {
+    fn emit_list(&mut self) {
+        self.routes = DeviceRoutes::new(
+            self.devices
+                .iter()
+                .map(|(index, live)| (*index, live.device.clone()))
+                .collect(),
+            self.allow_raw,
+        );
+        self.emit(DeviceManagerEvent::Routes(self.routes.clone()));
         self.emit(DeviceManagerEvent::DeviceListChanged(self.device_list()));
     }
 
@@ -239,13 +256,6 @@ impl DeviceManager {
         );
         self.known_indices.insert(address.to_string(), index);
         index
-    }
-
-    fn device(&self, index: DeviceIndex) -> Result<&Addr<Device>, ButtplugError> {
-        self.devices
-            .get(&index)
-            .map(|live| &live.device)
-            .ok_or_else(|| DeviceError::DeviceNotAvailable(index.0).into())
     }
 
     fn finish_scan_if_done(&mut self) {
@@ -595,15 +605,7 @@ impl Handler<RouteOutput> for DeviceManager {
     type Result = ResponseFuture<Result<(), ButtplugError>>;
 
     fn handle(&mut self, message: RouteOutput, _: &mut Self::Context) -> Self::Result {
-        let device = match self.device(message.request.device) {
-            Ok(device) => device.clone(),
-            Err(error) => return Box::pin(async move { Err(error) }),
-        };
-        let request = device.send(DeviceOutput {
-            session: message.session,
-            commands: message.request.commands,
-        });
-        Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
+        Box::pin(self.routes.output(message.session, message.request))
     }
 }
 
@@ -611,29 +613,7 @@ impl Handler<RouteStop> for DeviceManager {
     type Result = ResponseFuture<Result<(), ButtplugError>>;
 
     fn handle(&mut self, message: RouteStop, _: &mut Self::Context) -> Self::Result {
-        let stop = message.stop;
-        let device_stop = || DeviceStop {
-            session: message.session,
-            feature: stop.feature,
-            outputs: stop.outputs,
-            inputs: stop.inputs,
-        };
-        match stop.device {
-            None => {
-                for live in self.devices.values() {
-                    live.device.do_send(device_stop());
-                }
-                Box::pin(async { Ok(()) })
-            }
-            Some(index) => {
-                let device = match self.device(index) {
-                    Ok(device) => device.clone(),
-                    Err(error) => return Box::pin(async move { Err(error) }),
-                };
-                let request = device.send(device_stop());
-                Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
-            }
-        }
+        Box::pin(self.routes.stop(message.session, message.stop))
     }
 }
 
@@ -641,17 +621,7 @@ impl Handler<RouteInput> for DeviceManager {
     type Result = ResponseFuture<Result<Option<InputReading>, ButtplugError>>;
 
     fn handle(&mut self, message: RouteInput, _: &mut Self::Context) -> Self::Result {
-        let device = match self.device(message.request.device) {
-            Ok(device) => device.clone(),
-            Err(error) => return Box::pin(async move { Err(error) }),
-        };
-        let request = device.send(DeviceInput {
-            session: message.session,
-            feature: message.request.feature,
-            kind: message.request.kind,
-            command: message.request.command,
-        });
-        Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
+        Box::pin(self.routes.input(message.session, message.request))
     }
 }
 
@@ -659,28 +629,7 @@ impl Handler<RouteRaw> for DeviceManager {
     type Result = ResponseFuture<Result<Option<RawReading>, ButtplugError>>;
 
     fn handle(&mut self, message: RouteRaw, _: &mut Self::Context) -> Self::Result {
-        let request = message.request;
-        if !self.allow_raw {
-            let refusal = plugd_messages::raw_access_disabled(request.command.message_name());
-            return Box::pin(async move { Err(refusal) });
-        }
-        let device = match self.device(request.device) {
-            Ok(device) => device.clone(),
-            Err(error) => return Box::pin(async move { Err(error) }),
-        };
-        tracing::debug!(
-            session = %message.session,
-            device = %request.device,
-            endpoint = %request.endpoint,
-            message = request.command.message_name(),
-            "raw request"
-        );
-        let request = device.send(DeviceRaw {
-            session: message.session,
-            endpoint: request.endpoint,
-            command: request.command,
-        });
-        Box::pin(async move { request.await.unwrap_or_else(|_| Err(device_gone())) })
+        Box::pin(self.routes.raw(message.session, message.request))
     }
 }
 
@@ -739,11 +688,4 @@ async fn futures_join_all<F: std::future::Future>(requests: Vec<F>) {
     for request in requests {
         request.await;
     }
-}
-
-/// A command whose Device stopped before answering (its connection died mid-command): the
-/// device is gone, so ERROR_DEVICE, like any command to a device that is not connected.
-fn device_gone() -> ButtplugError {
-    DeviceError::DeviceNotConnected("the device went away while handling the command".to_string())
-        .into()
 }

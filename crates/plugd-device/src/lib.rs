@@ -15,6 +15,7 @@ pub mod device;
 pub mod device_config;
 pub mod device_manager;
 pub mod hardware;
+pub mod routes;
 
 pub use dcm::{
     Availability, DcmScanningFinished, HardwareConnected, RegisterDcm, StartScanning, StopScanning,
@@ -26,3 +27,4 @@ pub use device_config::{
 };
 pub use device_manager::{DeviceManager, DeviceManagerEvent};
 pub use hardware::{HardwareCall, HardwareError, HardwareEvent, HardwareReply};
+pub use routes::DeviceRoutes;

@@ -1,5 +1,6 @@
 //! Server: the handshake (server name, spec version, MaxPingTime), routing of client requests
-//! to the DeviceManager, and fan-out of device events to every connected client (subscription
+//! (device commands straight to their Device through the DeviceManager's `DeviceRoutes`;
+//! scanning to the DeviceManager), and fan-out of device events to every connected client (subscription
 //! readings, input and raw, to their subscriber only). Many clients at once; each is a
 //! `Recipient<ServerEvent>` registered with `Connect`.
 
@@ -8,12 +9,13 @@ use crate::ping_manager::{ForgetPing, PingExpired, PingManager, Pinged, WatchPin
 use actix::prelude::*;
 use plugd_core::{DeviceIndex, SessionId};
 use plugd_device::device_manager::{
-    ClientGone, DeviceManager, DeviceManagerEvent, RouteInput, RouteOutput, RouteRaw, RouteStop,
-    ShutdownDevices, StartScanningAll, StopScanningAll, SubscribeDeviceEvents,
+    ClientGone, DeviceManager, DeviceManagerEvent, ShutdownDevices, StartScanningAll,
+    StopScanningAll, SubscribeDeviceEvents,
 };
+use plugd_device::DeviceRoutes;
 use plugd_messages::{
     ButtplugError, DeviceInfo, Event, HandshakeError, MessageError, PingError, Reply, Request,
-    SpecVersion, UnknownError,
+    SpecVersion,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -210,6 +212,8 @@ pub struct Server {
     shut_down: bool,
     /// A memory release is scheduled ([`ServerSettings::release_memory`]).
     release_scheduled: bool,
+    /// Where device commands go, as of the DeviceManager's last list change.
+    routes: DeviceRoutes,
 }
 
 impl Server {
@@ -225,6 +229,7 @@ impl Server {
             metrics: ServerMetrics::default(),
             shut_down: false,
             release_scheduled: false,
+            routes: DeviceRoutes::default(),
         }
     }
 
@@ -492,39 +497,29 @@ impl Server {
                 let devices = self.devices.as_ref().clone();
                 Box::pin(async move { Ok(Reply::DeviceList(devices)) })
             }
+            // Device commands go straight to the Device (DeviceRoutes, from the DeviceManager),
+            // all four the same way so that each Device sees a client's commands in order.
             Request::Stop(stop) => {
-                let request = self.device_manager.send(RouteStop {
-                    session: Some(session),
-                    stop,
-                });
-                Box::pin(async move { flatten(request.await).map(|()| Reply::Ok) })
+                let request = self.routes.stop(Some(session), stop);
+                Box::pin(async move { request.await.map(|()| Reply::Ok) })
             }
             Request::Output(output) => {
-                let request = self.device_manager.send(RouteOutput {
-                    session: Some(session),
-                    request: output,
-                });
-                Box::pin(async move { flatten(request.await).map(|()| Reply::Ok) })
+                let request = self.routes.output(Some(session), output);
+                Box::pin(async move { request.await.map(|()| Reply::Ok) })
             }
             Request::Input(input) => {
-                let request = self.device_manager.send(RouteInput {
-                    session,
-                    request: input,
-                });
+                let request = self.routes.input(session, input);
                 Box::pin(async move {
-                    flatten(request.await).map(|reading| match reading {
+                    request.await.map(|reading| match reading {
                         Some(reading) => Reply::Reading(reading),
                         None => Reply::Ok,
                     })
                 })
             }
             Request::Raw(raw) => {
-                let request = self.device_manager.send(RouteRaw {
-                    session,
-                    request: raw,
-                });
+                let request = self.routes.raw(session, raw);
                 Box::pin(async move {
-                    flatten(request.await).map(|reading| match reading {
+                    request.await.map(|reading| match reading {
                         Some(reading) => Reply::RawReading(reading),
                         None => Reply::Ok,
                     })
@@ -532,10 +527,6 @@ impl Server {
             }
         }
     }
-}
-
-fn flatten<T>(result: Result<Result<T, ButtplugError>, MailboxError>) -> Result<T, ButtplugError> {
-    result.unwrap_or_else(|_| Err(UnknownError::NoDeviceManager.into()))
 }
 
 impl Handler<Disconnect> for Server {
@@ -577,6 +568,7 @@ impl Handler<DeviceManagerEvent> for Server {
 
     fn handle(&mut self, event: DeviceManagerEvent, ctx: &mut Self::Context) {
         match event {
+            DeviceManagerEvent::Routes(routes) => self.routes = routes,
             DeviceManagerEvent::DeviceListChanged(devices) => {
                 let listed: HashSet<DeviceIndex> = devices.iter().map(|new| new.index).collect();
                 let someone_left = self.devices.iter().any(|old| !listed.contains(&old.index));

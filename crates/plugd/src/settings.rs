@@ -361,6 +361,18 @@ pub fn load_device_config(cli: &Cli) -> anyhow::Result<LoadedDeviceConfig> {
     })
 }
 
+/// Gives the memory freed by departed clients and devices back to the OS: glibc's `malloc`
+/// keeps freed pages inside its heap (only the top is returned by `free`), so without this a
+/// churn of toys and clients leaves RSS at its high-water mark (docs/benchmarks.md, "Device
+/// churn"). `malloc_trim(0)` also releases free pages in the middle of the heap.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own heap under its locks; no pointer is passed.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 #[cfg(test)]
 mod data_folder_tests {
     use super::*;
@@ -393,17 +405,5 @@ mod data_folder_tests {
             "{error:#}"
         );
         let _ = std::fs::remove_dir_all(&folder);
-    }
-}
-
-/// Gives the memory freed by departed clients and devices back to the OS: glibc's `malloc`
-/// keeps freed pages inside its heap (only the top is returned by `free`), so without this a
-/// churn of toys and clients leaves RSS at its high-water mark (docs/benchmarks.md, "Device
-/// churn"). `malloc_trim(0)` also releases free pages in the middle of the heap.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own heap under its locks; no pointer is passed.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
