@@ -263,6 +263,61 @@ fn v3_vibrate_and_scalar_commands_reach_the_device() {
 }
 
 #[test]
+fn stop_all_and_commands_reach_the_device_in_the_order_the_client_sent_them() {
+    // StopAllDevices goes to every device while a VibrateCmd goes to one; both take the same
+    // way (Server → DeviceRoutes → Device), so neither can overtake the other.
+    let plugd = Plugd::start(&[]);
+    let mut device = lovense(&plugd, "S", "e2e-order-lush");
+    let (mut client, _) = Client::handshake(&plugd, 3);
+    let listed = client.request("RequestDeviceList", json!({}))["DeviceList"]["Devices"][0]
+        ["DeviceIndex"]
+        .clone();
+    let index = if listed.is_null() {
+        client.event("DeviceAdded")["DeviceAdded"]["DeviceIndex"].clone()
+    } else {
+        listed
+    };
+    let vibrate = |id: u32, speed: f64| json!({"VibrateCmd": {"Id": id, "DeviceIndex": index, "Speeds": [{"Index": 0, "Speed": speed}]}});
+    // First a write at rest, so that every round starts from a written 0.
+    let reply = client.request("StopAllDevices", json!({}));
+    assert_eq!(message_name(&reply), "Ok");
+    assert_eq!(device.expect_write_text("the first stop"), "Vibrate:0;");
+    // Speeds exact in binary: 20 steps × speed is a whole step.
+    for (round, (speed, step)) in [(0.25, 5), (0.5, 10), (0.75, 15), (1.0, 20)]
+        .into_iter()
+        .enumerate()
+    {
+        let ids: Vec<u32> = (0..4).map(|_| client.next_id()).collect();
+        // In order: nothing to stop, then vibrate; the same vibrate again changes nothing; stop.
+        // Had the vibrate overtaken the stop, the device would be at rest for the second
+        // vibrate and write it again: two writes more.
+        client
+            .peer
+            .send_json(&json!([{"StopAllDevices": {"Id": ids[0]}}, vibrate(ids[1], speed)]));
+        client.peer.send_json(&json!([vibrate(ids[2], speed)]));
+        client
+            .peer
+            .send_json(&json!([{"StopDeviceCmd": {"Id": ids[3], "DeviceIndex": index}}]));
+        for id in ids {
+            assert_eq!(message_name(&client.reply_to(id)), "Ok");
+        }
+        let writes: Vec<String> = (0..2)
+            .map(|_| device.expect_write_text("the round's writes"))
+            .collect();
+        assert_eq!(
+            writes,
+            [format!("Vibrate:{step};"), "Vibrate:0;".to_string()],
+            "round {round}"
+        );
+    }
+    // Nothing else was written: the next write is this marker.
+    let marker = client.next_id();
+    client.peer.send_json(&json!([vibrate(marker, 0.05)]));
+    assert_eq!(message_name(&client.reply_to(marker)), "Ok");
+    assert_eq!(device.expect_write_text("the marker"), "Vibrate:1;");
+}
+
+#[test]
 fn device_errors_name_the_problem_with_error_device() {
     let plugd = Plugd::start(&[]);
     let (mut client, _device, index) = v4_with_lovense(&plugd, "S", "e2e-errors");
