@@ -41,7 +41,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         name: "client-frame",
-        about: "client frames, each read at every spec version: parse_frame, Converter::to_request, render::error",
+        about: "client frames, each read at every spec version: parse_frame (checked against the general parser), Converter::to_request, render::error",
         run: client_frame,
     },
     Target {
@@ -409,7 +409,15 @@ fn client_frame(rng: &mut Rng, fixtures: &Fixtures, record: &mut String) -> bool
     let mut parsed_one = false;
     for version in VERSIONS {
         let mut converter = fixtures.converter.clone();
-        for parsed in parse_frame(&text, version) {
+        let parsed = parse_frame(&text, version);
+        // The hot-frame path (plugd-messages fast.rs) must agree with the general one.
+        assert_eq!(
+            parsed,
+            plugd_messages::parse::parse_frame_in_general(&text, version),
+            "the hot and general parsers disagree at v{}",
+            version.number()
+        );
+        for parsed in parsed {
             match parsed {
                 Ok(message) => {
                     parsed_one = true;

@@ -120,8 +120,9 @@ pub fn parse_frame(text: &str, version: SpecVersion) -> Vec<Result<ClientMessage
 }
 
 /// [`parse_frame`] for any frame: read into `serde_json::Value`s, then each element by its
-/// family parser.
-pub(crate) fn parse_frame_in_general(
+/// family parser. Public so that checks (plugd-fuzz) can compare it with [`parse_frame`]: the
+/// two agree on every frame.
+pub fn parse_frame_in_general(
     text: &str,
     version: SpecVersion,
 ) -> Vec<Result<ClientMessage, Rejected>> {
