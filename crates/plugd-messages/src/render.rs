@@ -94,6 +94,37 @@ pub fn device_list_changed(
     device_list::changed(version, previous, current)
 }
 
+/// Renders each device list's v4 `DeviceList` event once for every v4 session that shows it:
+/// with many clients, a device coming or going otherwise rendered the same JSON once per
+/// client. Keeps the newest list (its `Arc`, so a new list can never be mistaken for it) and
+/// its frame. One per thread (the Session keeps it thread-local); it holds no lock.
+#[derive(Debug, Default)]
+pub struct SharedDeviceListFrame {
+    newest: Option<(std::sync::Arc<Vec<DeviceInfo>>, String)>,
+}
+
+impl SharedDeviceListFrame {
+    /// What [`device_list_changed`] gives a v4 client going from `previous` to `current`,
+    /// with the frame rendered at most once per `current`.
+    pub fn changed(
+        &mut self,
+        previous: &[DeviceInfo],
+        current: &std::sync::Arc<Vec<DeviceInfo>>,
+    ) -> Vec<String> {
+        if !device_list::differs(previous, current) {
+            return Vec::new();
+        }
+        match &self.newest {
+            Some((list, frame)) if std::sync::Arc::ptr_eq(list, current) => vec![frame.clone()],
+            _ => {
+                let frame = device_list::device_list(SpecVersion::V4, 0, current);
+                self.newest = Some((current.clone(), frame.clone()));
+                vec![frame]
+            }
+        }
+    }
+}
+
 /// The frames for a server event, in the client's version:
 /// - `ScanningFinished`: one frame, every version;
 /// - `Reading`: a v4 `InputReading` with Id 0; nothing below v4 (readings are replies there);
@@ -204,5 +235,37 @@ mod tests {
         let event_in = Event::DeviceListChanged(std::sync::Arc::new(vec![fixtures::example_toy()]));
         assert!(event(SpecVersion::V4, &event_in).is_empty());
         assert!(event(SpecVersion::V1, &event_in).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod shared_frame_tests {
+    use super::*;
+    use crate::fixtures;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_shared_device_list_frame_is_what_each_session_would_render() {
+        let mut shared = SharedDeviceListFrame::default();
+        let one = Arc::new(vec![fixtures::example_toy()]);
+        let two = Arc::new(vec![fixtures::example_toy(), fixtures::launch()]);
+        let two_again = Arc::new(vec![fixtures::launch(), fixtures::example_toy()]);
+        for (previous, current) in [
+            (&[][..], &one),
+            (&[][..], &one),
+            (&one[..], &two),
+            (&[][..], &two),
+            (&two[..], &two_again),
+            (&two_again[..], &one),
+            (&one[..], &two_again),
+        ] {
+            assert_eq!(
+                shared.changed(previous, current),
+                device_list_changed(SpecVersion::V4, previous, current),
+                "{} → {} devices",
+                previous.len(),
+                current.len()
+            );
+        }
     }
 }

@@ -12,9 +12,16 @@ use plugd_messages::{
     render, ButtplugError, DeviceInfo, Event, HandshakeError, MessageError, RawCommand, Reply,
     Request, SpecVersion,
 };
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+thread_local! {
+    /// The v4 `DeviceList` event of the newest device list, rendered once for all the v4
+    /// sessions on this thread (`render::SharedDeviceListFrame`).
+    static V4_LIST_FRAME: RefCell<render::SharedDeviceListFrame> = RefCell::default();
+}
 
 /// Per-client message limits (each a command-line flag; docs/security.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,7 +432,11 @@ impl ClientSession {
             Event::DeviceListChanged(current) => {
                 self.subscriptions
                     .retain(|key| current.iter().any(|device| device.index == key.device()));
-                let frames = render::device_list_changed(*version, devices, current);
+                let frames = if *version == SpecVersion::V4 {
+                    V4_LIST_FRAME.with(|shared| shared.borrow_mut().changed(devices, current))
+                } else {
+                    render::device_list_changed(*version, devices, current)
+                };
                 converter.set_devices(current);
                 *devices = current.clone();
                 frames

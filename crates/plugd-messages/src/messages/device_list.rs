@@ -437,21 +437,27 @@ fn device_removed(index: DeviceIndex) -> String {
     )
 }
 
+/// True when the two lists do not hold the same devices (in any order): v4 then sends the
+/// whole new list.
+pub(crate) fn differs(previous: &[DeviceInfo], current: &[DeviceInfo]) -> bool {
+    sorted(previous) != sorted(current)
+}
+
 /// The events that tell a client the device list went from `previous` to `current` (§8.5).
 pub(crate) fn changed(
     version: SpecVersion,
     previous: &[DeviceInfo],
     current: &[DeviceInfo],
 ) -> Vec<String> {
-    let before = sorted(previous);
-    let after = sorted(current);
     if version == SpecVersion::V4 {
-        return if before == after {
-            Vec::new()
-        } else {
+        return if differs(previous, current) {
             vec![device_list(SpecVersion::V4, 0, current)]
+        } else {
+            Vec::new()
         };
     }
+    let before = sorted(previous);
+    let after = sorted(current);
     let before: BTreeMap<DeviceIndex, &DeviceInfo> = before
         .into_iter()
         .map(|device| (device.index, device))
