@@ -13,7 +13,7 @@ use crate::messages::scalar::{actuator_type, ScalarCmd, ScalarSubcommand};
 use crate::model::SpecVersion;
 use crate::parse::{ClientMessage, Rejected};
 use plugd_core::{DeviceIndex, FeatureIndex, OutputKind};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 
 /// The frame's messages if it is one of the hot shapes for `version`, else `None`.
@@ -21,15 +21,20 @@ pub(crate) fn parse_hot_frame(
     text: &str,
     version: SpecVersion,
 ) -> Option<Vec<Result<ClientMessage, Rejected>>> {
-    let messages = match version {
-        SpecVersion::V4 => serde_json::from_str::<Frame<OutputBody>>(text).ok()?.0,
-        SpecVersion::V3 => serde_json::from_str::<Frame<ScalarBody>>(text).ok()?.0,
-        _ => return None,
-    };
-    if messages.is_empty() {
+    match version {
+        SpecVersion::V4 => elements::<OutputBody>(text),
+        SpecVersion::V3 => elements::<ScalarBody>(text),
+        _ => None,
+    }
+}
+
+/// A non-empty JSON array whose every element is `{B::NAME: body}`, else `None`.
+fn elements<B: HotBody>(text: &str) -> Option<Vec<Result<ClientMessage, Rejected>>> {
+    let elements: Vec<Element<B>> = serde_json::from_str(text).ok()?;
+    if elements.is_empty() {
         return None;
     }
-    Some(messages.into_iter().map(Ok).collect())
+    Some(elements.into_iter().map(|element| Ok(element.0)).collect())
 }
 
 /// A message body this path knows: its wire name and how to read it.
@@ -38,31 +43,6 @@ trait HotBody: Sized {
     const NAME: &'static str;
     /// Reads the body's fields; `Err` sends the frame to the general path.
     fn read<'de, A: MapAccess<'de>>(map: A) -> Result<ClientMessage, A::Error>;
-}
-
-/// A JSON array whose every element is `{NAME: body}`.
-struct Frame<B>(Vec<ClientMessage>, std::marker::PhantomData<B>);
-
-impl<'de, B: HotBody> serde::Deserialize<'de> for Frame<B> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Elements<B>(std::marker::PhantomData<B>);
-        impl<'de, B: HotBody> Visitor<'de> for Elements<B> {
-            type Value = Vec<ClientMessage>;
-            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-                formatter.write_str("an array of messages")
-            }
-            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
-                let mut messages = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                while let Some(Element(message, _)) = seq.next_element::<Element<B>>()? {
-                    messages.push(message);
-                }
-                Ok(messages)
-            }
-        }
-        deserializer
-            .deserialize_seq(Elements::<B>(std::marker::PhantomData))
-            .map(|messages| Frame(messages, std::marker::PhantomData))
-    }
 }
 
 /// One `{NAME: body}` object with exactly that one key.
