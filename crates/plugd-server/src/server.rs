@@ -244,13 +244,7 @@ impl Server {
             }
         }
     }
-}
 
-/// How long after a client or device left the freed memory is given back: departures come in
-/// bursts (a churn of toys, clients reconnecting), and one release after the burst is enough.
-pub const MEMORY_RELEASE_DELAY: Duration = Duration::from_secs(1);
-
-impl Server {
     /// Something left (a client, a device): schedule one memory release after the burst.
     fn departed(&mut self, ctx: &mut Context<Self>) {
         let Some(release) = self.settings.release_memory else {
@@ -271,6 +265,10 @@ impl Server {
         });
     }
 }
+
+/// How long after a client or device left the freed memory is given back: departures come in
+/// bursts (a churn of toys, clients reconnecting), and one release after the burst is enough.
+pub const MEMORY_RELEASE_DELAY: Duration = Duration::from_secs(1);
 
 /// How long the devices get to write their stop bytes after a Server failure before the
 /// process exits (see [`ServerSettings::exit_code_on_failure`]).
