@@ -327,7 +327,7 @@ impl Report {
             );
             let _ = writeln!(
                 out,
-                "{:<16}of which anonymous (heap, stacks) after set-up {:.1} MB  end {:.1} MB ({:+.1} %); the rest is the binary's code paged in",
+                "{:<16}of which anonymous (heap, stacks) after set-up {:.1} MB  end {:.1} MB ({:+.1} %); the rest is file-backed (code)",
                 "",
                 mb(figures.anon_after_setup_kib),
                 mb(figures.anon_end_kib),

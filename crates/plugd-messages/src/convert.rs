@@ -105,7 +105,7 @@ impl Converter {
     ///
     /// Updated in place: entries of devices that stay are neither moved nor copied, so a churn
     /// of other devices allocates only for the ones that come and go (every client keeps such
-    /// a view; rebuilding them all on each change scattered the long-lived ones over the heap).
+    /// a view).
     pub fn set_devices(&mut self, devices: &[DeviceInfo]) {
         let listed: BTreeMap<DeviceIndex, &DeviceInfo> =
             devices.iter().map(|info| (info.index, info)).collect();
